@@ -1,0 +1,228 @@
+"""The `pbrlab` command line."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pbrlab.contracts.load import load_contract, preset_names
+from pbrlab.contracts.maximum import maximum_payments
+from pbrlab.contracts.model import Contract
+from pbrlab.errors import InputError
+from pbrlab.payments.engine import PaymentRun, run_payments
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+app = typer.Typer(
+    help="pbrlab: design, run and stress-test payment-by-results commissioning.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+contract_app = typer.Typer(help="Contracts as data: list, show, validate, price.", no_args_is_help=True)
+app.add_typer(contract_app, name="contract")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class MaxFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+def friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Bad input becomes one line on stderr and exit code 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except InputError as exc:
+            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+ContractArg = Annotated[str, typer.Argument(help="A preset name or a contract .toml file.")]
+
+
+@contract_app.command("list")
+@friendly
+def contract_list() -> None:
+    """List the shipped contract presets."""
+    table = Table("preset", "name", "groups")
+    for name in preset_names():
+        contract = load_contract(name)
+        table.add_row(name, contract.name, str(len(contract.groups)))
+    out.print(table)
+
+
+@contract_app.command("show")
+@friendly
+def contract_show(
+    contract: ContractArg, format: Annotated[Format, typer.Option()] = Format.table
+) -> None:
+    """Show a contract: its groups, fees, triggers and the evidence behind them."""
+    model = load_contract(contract)
+    if format is Format.json:
+        print(model.model_dump_json(indent=2, exclude_none=True))
+        return
+    out.print(f"[bold]{model.name}[/] ({model.id})")
+    if model.description:
+        out.print(model.description)
+    years = ", ".join(str(d) for d in model.contract_years.starts)
+    out.print(f"Contract years start: {years}")
+    out.print(f"Attachment window: {model.attachment_weeks.value} weeks; payer: {model.commissioner}")
+    table = Table("group", "attachment fee by year", "job outcome", "trigger", "sustainment")
+    for g in model.groups:
+        trigger = g.job_outcome.trigger if g.job_outcome else None
+        trigger_text = "-"
+        if trigger is not None and trigger.kind == "weeks_in_work":
+            trigger_text = f"{trigger.weeks.value} weeks in work"
+        elif trigger is not None:
+            trigger_text = f"£{trigger.threshold.value:,.2f} earned in {trigger.window_days.value} days"
+        sustain = g.sustainment
+        table.add_row(
+            g.id,
+            _money_list(g.attachment_fee.value if g.attachment_fee else []),
+            _money_list(g.job_outcome.fee.value if g.job_outcome else []),
+            trigger_text,
+            (
+                f"{sustain.max_count.value} × {_money_list(sustain.fee.value)} "
+                f"every {sustain.every_weeks.value} weeks ({sustain.on_break} on break)"
+                if sustain
+                else "-"
+            ),
+        )
+    out.print(table)
+
+
+@contract_app.command("validate")
+@friendly
+def contract_validate(file: Annotated[Path, typer.Argument(help="A contract .toml file.")]) -> None:
+    """Check a contract file; exit non-zero with one message naming the problem."""
+    model = load_contract(file)
+    out.print(f"[green]ok[/] {file}: contract {model.id!r} with {len(model.groups)} groups")
+
+
+@contract_app.command("schema")
+def contract_schema() -> None:
+    """Print the JSON Schema of contract files (for editor completion and checking)."""
+    print(json.dumps(Contract.model_json_schema(), indent=2))
+
+
+@contract_app.command("max-payments")
+@friendly
+def contract_max_payments(
+    contract: ContractArg,
+    year: Annotated[int, typer.Option(help="Contract year of attachment.")] = 1,
+    format: Annotated[MaxFormat, typer.Option()] = MaxFormat.table,
+) -> None:
+    """The most the contract pays for one participant attached in contract year N, per group."""
+    model = load_contract(contract)
+    try:
+        rows = maximum_payments(model, year)
+    except ValueError as exc:
+        raise InputError("--year", "", str(exc)) from None
+    records = [r.as_dict() for r in rows]
+    if format is MaxFormat.json:
+        print(json.dumps(records, indent=2))
+    elif format is MaxFormat.csv:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+        sys.stdout.write(buffer.getvalue())
+    else:
+        show_service = any(r.service_fees for r in rows)
+        table = Table(title=f"{model.name}: maximum per participant, year {year}")
+        for column in ["group", "attachment", *(["service fees"] * show_service),
+                       "job outcome", "sustainment", "total"]:
+            table.add_column(column, justify="left" if column == "group" else "right")
+        for r in rows:
+            cells = [r.attachment_fee, *([r.service_fees] * show_service), r.job_outcome_fee,
+                     r.sustainment_total, r.total]
+            table.add_row(r.group, *(f"£{c:,.2f}" for c in cells))
+        out.print(table)
+
+
+@app.command("payments")
+@friendly
+def payments(
+    participants: Annotated[Path, typer.Option(help="Participants table (.csv or .parquet).")],
+    spells: Annotated[Path, typer.Option(help="Employment spells table (.csv or .parquet).")],
+    contract: Annotated[str, typer.Option(help="A preset name or a contract .toml file.")],
+    out_path: Annotated[Path, typer.Option("--out", help="Ledger to write (.parquet).")],
+    as_of: Annotated[
+        str | None, typer.Option(help="Pay what is due by this date (default: latest in data).")
+    ] = None,
+    format: Annotated[Format, typer.Option()] = Format.table,
+) -> None:
+    """Compute the payment ledger for participant records under a contract."""
+    result = run_payments(participants, spells, contract, as_of, out_path)
+    _report(result, format)
+
+
+@app.command("run")
+@friendly
+def run(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")] = Path("out"),
+    format: Annotated[Format, typer.Option()] = Format.table,
+) -> None:
+    """The main job on its embedded defaults: the payment engine on the shipped example."""
+    example = resources.files("pbrlab.examples") / "work-programme-small"
+    with resources.as_file(example) as folder:
+        result = run_payments(
+            folder / "participants.csv",
+            folder / "spells.csv",
+            "work-programme-2011",
+            None,
+            out_dir / "ledger.parquet",
+        )
+    _report(result, format)
+
+
+def _report(result: PaymentRun, format: Format) -> None:
+    summary: dict[str, Any] = {**result.summary, "provenance": result.provenance}
+    if format is Format.json:
+        print(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"Payments due by {result.provenance['as_of']} ({result.rows:,} ledger rows)")
+    table.add_column("payee")
+    table.add_column("kind")
+    table.add_column("amount", justify="right")
+    for payee, kinds in result.summary["totals"].items():
+        for kind, amount in kinds.items():
+            table.add_row(payee, kind, f"£{amount:,.2f}")
+    table.add_section()
+    table.add_row("all rows", "", f"£{result.summary['total']:,.2f}")
+    out.print(table)
+    out.print(f"Ledger written to {result.provenance['ledger']}")
+
+
+def _money_list(values: list[float]) -> str:
+    return " / ".join(f"£{v:,.0f}" for v in values) if values else "-"
+
+
+def main() -> None:
+    app()

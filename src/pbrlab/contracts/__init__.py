@@ -1,0 +1,1 @@
+"""Contracts as data: the contract language, presets and their maximum payments."""

@@ -1,0 +1,74 @@
+"""Files in, ledger out: the payment engine as one call, used by the CLI and by scripts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from pbrlab.contracts.load import load_contract
+from pbrlab.contracts.model import Contract
+from pbrlab.errors import InputError
+from pbrlab.payments.ledger import build_ledger
+from pbrlab.payments.records import max_day, read_participants, read_spells
+from pbrlab.payments.summary import totals, write_ledger
+from pbrlab.provenance import file_hash, model_hash, provenance
+
+
+@dataclass(frozen=True)
+class PaymentRun:
+    ledger: pa.Table
+    summary: dict[str, Any]
+    provenance: dict[str, str]
+
+    @property
+    def rows(self) -> int:
+        return int(self.ledger.num_rows)
+
+
+def compute_ledger(
+    participants: str | Path,
+    spells: str | Path,
+    contract: Contract | str | Path,
+    as_of: str | None = None,
+) -> tuple[pa.Table, str]:
+    """The ledger of payments due by `as_of` (default: the latest date in the records)."""
+    model = contract if isinstance(contract, Contract) else load_contract(contract)
+    people = read_participants(participants, tuple(g.id for g in model.groups))
+    work = read_spells(spells, people)
+    day = max_day(people, work) if as_of is None else _parse_day(as_of)
+    return build_ledger(model, people, work, day), str(np.datetime64(day, "D"))
+
+
+def run_payments(
+    participants: str | Path,
+    spells: str | Path,
+    contract: Contract | str | Path,
+    as_of: str | None,
+    out: str | Path,
+) -> PaymentRun:
+    """Compute the ledger, write it atomically to `out` (.parquet), and summarise it."""
+    if Path(out).suffix.lower() != ".parquet":
+        raise InputError(str(out), "", "expected an output path ending in .parquet")
+    model = contract if isinstance(contract, Contract) else load_contract(contract)
+    ledger, as_of_text = compute_ledger(participants, spells, model, as_of)
+    stamp = provenance(
+        contract=model.id,
+        contract_hash=model_hash(model),
+        participants_hash=file_hash(participants),
+        spells_hash=file_hash(spells),
+        as_of=as_of_text,
+        ledger=str(out),
+    )
+    write_ledger(ledger, out, stamp)
+    return PaymentRun(ledger, totals(ledger), stamp)
+
+
+def _parse_day(text: str) -> int:
+    try:
+        return int(np.datetime64(text, "D").astype(np.int64))
+    except ValueError:
+        raise InputError("--as-of", "", f"expected a date as YYYY-MM-DD; found {text!r}") from None

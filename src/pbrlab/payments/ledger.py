@@ -1,0 +1,309 @@
+"""The batch driver: whole participant histories in, an auditable payment ledger out.
+
+It cuts each participant's employment into non-overlapping work segments, feeds them to the
+rule kernel rank by rank (every participant's first segment in one vectorised call, then every
+second segment, ...), prices the events, and adds the provider-level payments (delivery fees,
+incentives) and the prime-to-subcontractor flows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from pbrlab.contracts.model import Contract, PaymentKind
+from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
+from pbrlab.payments.records import Participants, Spells
+from pbrlab.payments.rules import (
+    KIND_CODE,
+    KINDS,
+    NO_DAY,
+    FloatArray,
+    GroupRules,
+    IntArray,
+    compile_rules,
+)
+
+LEDGER_SCHEMA = pa.schema(
+    [
+        ("participant_id", pa.string()),
+        ("payer", pa.string()),
+        ("payee", pa.string()),
+        ("kind", pa.string()),
+        ("sequence", pa.int32()),
+        ("rule", pa.string()),
+        ("contract_year", pa.int16()),
+        ("trigger_date", pa.date32()),
+        ("due_date", pa.date32()),
+        ("amount", pa.float64()),
+    ]
+)
+
+
+@dataclass
+class Rows:
+    """Ledger rows as arrays; participant -1 marks a provider-level payment."""
+
+    participant: IntArray
+    payer: IntArray  # index into parties
+    payee: IntArray
+    kind: IntArray
+    sequence: IntArray
+    rule: IntArray  # index into rule texts
+    year: IntArray  # 1-based contract year
+    trigger: IntArray
+    due: IntArray
+    amount: FloatArray
+
+    @classmethod
+    def concat(cls, parts: list[Rows]) -> Rows:
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__annotations__))
+
+    def take(self, index: IntArray | np.ndarray) -> Rows:
+        return Rows(*(getattr(self, f)[index] for f in self.__annotations__))
+
+
+def work_segments(spells: Spells, as_of: int) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    """Non-overlapping work segments per participant, in time order, cut at `as_of`.
+
+    Overlapping jobs are merged: a day in two jobs is one day in work, earning both wages.
+    """
+    end = np.where(spells.end_day == NO_DAY, as_of, np.minimum(spells.end_day, as_of))
+    keep = spells.start_day <= end
+    who, start, end = spells.participant[keep], spells.start_day[keep], end[keep]
+    weekly = spells.weekly_earnings[keep]
+    order = np.lexsort((start, who))
+    who, start, end, weekly = who[order], start[order], end[order], weekly[order]
+    same = who[1:] == who[:-1]
+    if not np.any(same & (start[1:] <= end[:-1])):
+        return who, start, end, weekly / 7.0
+    return _sweep(who, start, end, weekly)
+
+
+def _sweep(
+    who: IntArray, start: IntArray, end: IntArray, weekly: FloatArray
+) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+    """Split overlapping spells into pieces with a constant number of jobs and earnings."""
+    pence = np.round(weekly * 100).astype(np.int64)  # integer sums stay exact
+    e_who = np.r_[who, who]
+    e_day = np.r_[start, end + 1]
+    e_jobs = np.r_[np.ones_like(who), -np.ones_like(who)]
+    e_pence = np.r_[pence, -pence]
+    order = np.lexsort((e_day, e_who))
+    e_who, e_day = e_who[order], e_day[order]
+    jobs, pay = np.cumsum(e_jobs[order]), np.cumsum(e_pence[order])
+    # State after the last event of each (participant, day); each person's events sum to zero.
+    last = np.r_[(e_who[1:] != e_who[:-1]) | (e_day[1:] != e_day[:-1]), True]
+    e_who, e_day, jobs, pay = e_who[last], e_day[last], jobs[last], pay[last]
+    piece = (jobs[:-1] > 0) & (e_who[1:] == e_who[:-1])
+    return (
+        e_who[:-1][piece],
+        e_day[:-1][piece],
+        e_day[1:][piece] - 1,
+        pay[:-1][piece] / 700.0,
+    )
+
+
+def participant_events(
+    rules: GroupRules, participants: Participants, spells: Spells, as_of: int
+) -> tuple[Events, FloatArray]:
+    """Every triggered participant payment up to `as_of`, in time order, with its amount."""
+    caseload = Caseload(participants.group, participants.attach_day)
+    state = KernelState.empty(caseload.size)
+    parts = [periodic_events(rules, caseload, as_of)]
+    who, start, end, rate = work_segments(spells, as_of)
+    if who.size:
+        starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
+        rank = np.arange(who.size) - np.repeat(starts, np.diff(np.r_[starts, who.size]))
+        by_rank = np.argsort(rank, kind="stable")
+        bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
+        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+            sel = by_rank[lo:hi]
+            parts.append(advance(rules, caseload, state, who[sel], start[sel], end[sel], rate[sel]))
+    events = Events.concat(parts)
+    order = np.lexsort((events.kind, events.day, events.participant))
+    events = Events(
+        events.participant[order], events.kind[order], events.sequence[order], events.day[order]
+    )
+    return events, price(rules, caseload, state, events)
+
+
+def build_ledger(
+    contract: Contract, participants: Participants, spells: Spells, as_of: int
+) -> pa.Table:
+    """The auditable ledger: one row per payment due on or before `as_of`."""
+    rules = compile_rules(contract)
+    events, amount = participant_events(rules, participants, spells, as_of)
+    parties = [contract.commissioner, *participants.organisations]
+    rule_texts = _rule_texts(contract)
+    lagged = (events.kind == KIND_CODE[PaymentKind.job_outcome]) | (
+        events.kind == KIND_CODE[PaymentKind.sustainment]
+    )
+    group = participants.group[events.participant]
+    prime_rows = Rows(
+        participant=events.participant,
+        payer=np.zeros(events.size, np.int64),
+        payee=participants.provider[events.participant] + 1,
+        kind=events.kind.astype(np.int64),
+        sequence=events.sequence,
+        rule=group * len(KINDS) + events.kind,
+        year=rules.year_of(participants.attach_day[events.participant]) + 1,
+        trigger=events.day,
+        due=events.day + np.where(lagged, rules.claim_lag, 0),
+        amount=np.round(amount, 2),
+    )
+    payable = (prime_rows.due <= as_of) & (prime_rows.amount > 0)
+    prime_rows = prime_rows.take(np.flatnonzero(payable))
+    n_rules = len(rule_texts)
+    provider_rows = _provider_payments(contract, rules, participants, events, as_of, n_rules)
+    rows = Rows.concat([prime_rows, *provider_rows])
+    rows = Rows.concat([rows, _subcontract_flows(contract, participants, rows, as_of, n_rules)])
+    order = np.lexsort((rows.payee, rows.kind, rows.sequence, rows.participant, rows.due))
+    rows = rows.take(order)
+    return _to_table(rows, participants, parties, [*rule_texts, *_EXTRA_RULES])
+
+
+_EXTRA_RULES = (
+    "delivery_fee: share of contract value paid monthly in arrears",
+    "incentive: per job outcome above the performance threshold in a contract year",
+    "subcontract: pass-through of the prime's payment for this participant",
+    "subcontract: management fee retained by the prime",
+)
+
+
+def _rule_texts(contract: Contract) -> list[str]:
+    """One text per (group, kind), indexed group * len(KINDS) + kind."""
+    return [f"{g.id}.{kind.value}" for g in contract.groups for kind in KINDS]
+
+
+def _provider_payments(
+    contract: Contract,
+    rules: GroupRules,
+    participants: Participants,
+    events: Events,
+    as_of: int,
+    n_rules: int,
+) -> list[Rows]:
+    out = []
+    providers = np.unique(participants.provider)
+    fee = contract.delivery_fee
+    if fee is not None and providers.size:
+        first_month = np.datetime64(fee.start_date, "M")
+        months = np.arange(1, fee.months.value + 1)
+        due = (first_month + months).astype("datetime64[D]").astype(np.int64)
+        months, due = months[due <= as_of], due[due <= as_of]
+        amount = round(fee.contract_value.value * fee.share.value / fee.months.value, 2)
+        n = providers.size * months.size
+        out.append(
+            Rows(
+                participant=np.full(n, -1),
+                payer=np.zeros(n, np.int64),
+                payee=np.repeat(providers + 1, months.size),
+                kind=np.full(n, KIND_CODE[PaymentKind.delivery_fee], np.int64),
+                sequence=np.tile(months, providers.size),
+                rule=np.full(n, n_rules),
+                year=np.tile(rules.year_of(due) + 1, providers.size),
+                trigger=np.tile(due - 1, providers.size),
+                due=np.tile(due, providers.size),
+                amount=np.full(n, amount),
+            )
+        )
+    if contract.incentive is not None:
+        out.append(_incentives(contract, rules, participants, events, as_of, n_rules + 1))
+    return out
+
+
+def _incentives(
+    contract: Contract,
+    rules: GroupRules,
+    participants: Participants,
+    events: Events,
+    as_of: int,
+    rule: int,
+) -> Rows:
+    """Per provider and completed contract year: a payment for each outcome above threshold."""
+    assert contract.incentive is not None
+    n_orgs = len(participants.organisations)
+    n_years = rules.n_years
+    year_ends = np.r_[rules.year_starts[1:] - 1, np.iinfo(np.int64).max]
+    attached = np.zeros((n_orgs, n_years), np.int64)
+    np.add.at(attached, (participants.provider, rules.year_of(participants.attach_day)), 1)
+    outcome = events.kind == KIND_CODE[PaymentKind.job_outcome]
+    who = events.participant[outcome]
+    achieved = np.zeros((n_orgs, n_years), np.int64)
+    np.add.at(achieved, (participants.provider[who], rules.year_of(events.day[outcome])), 1)
+    allowed = np.ceil(contract.incentive.threshold_rate.value * attached - 1e-9).astype(np.int64)
+    above = np.maximum(achieved - allowed, 0)
+    due = year_ends + 1 + rules.claim_lag
+    above[:, due > as_of] = 0
+    org, year = np.nonzero(above)
+    n = org.size
+    return Rows(
+        participant=np.full(n, -1),
+        payer=np.zeros(n, np.int64),
+        payee=org + 1,
+        kind=np.full(n, KIND_CODE[PaymentKind.incentive], np.int64),
+        sequence=above[org, year],
+        rule=np.full(n, rule),
+        year=year + 1,
+        trigger=year_ends[year],
+        due=due[year],
+        amount=np.round(above[org, year] * contract.incentive.amount_per_outcome.value, 2),
+    )
+
+
+def _subcontract_flows(
+    contract: Contract, participants: Participants, rows: Rows, as_of: int, n_rules: int
+) -> Rows:
+    """Prime to subcontractor: pass-through of each eligible payment, less the management fee."""
+    terms = contract.subcontract
+    empty = rows.take(np.empty(0, np.int64))
+    if terms is None:
+        return empty
+    who = np.where(rows.participant >= 0, rows.participant, 0)
+    sub = np.where(rows.participant >= 0, participants.subcontractor[who], -1)
+    passes = np.isin(rows.kind, [KIND_CODE[k] for k in terms.pass_through])
+    chosen = np.flatnonzero((sub >= 0) & passes & (rows.payer == 0))
+    lag = 7 * terms.payment_lag_weeks.value
+    passed = rows.take(chosen)
+    passed.payer, passed.payee = passed.payee, sub[chosen] + 1
+    passed.due = passed.due + lag
+    passed.rule = np.full(chosen.size, n_rules + 2)
+    charged = np.isin(passed.kind, [KIND_CODE[k] for k in terms.fee_applies_to])
+    fee = passed.take(np.flatnonzero(charged))
+    fee.payer, fee.payee = fee.payee, fee.payer
+    fee.kind = np.full(fee.kind.size, KIND_CODE[PaymentKind.management_fee], np.int64)
+    fee.amount = np.round(fee.amount * terms.management_fee.value, 2)
+    fee.rule = np.full(fee.kind.size, n_rules + 3)
+    both = Rows.concat([passed, fee])
+    return both.take(np.flatnonzero((both.due <= as_of) & (both.amount > 0)))
+
+
+def _to_table(
+    rows: Rows, participants: Participants, parties: list[str], rule_texts: list[str]
+) -> pa.Table:
+    ids = participants.ids.take(pa.array(np.where(rows.participant >= 0, rows.participant, 0)))
+    ids = pa.compute.if_else(pa.array(rows.participant >= 0), ids, pa.scalar(""))
+
+    def named(codes: IntArray, names: list[str]) -> pa.Array:
+        return pa.DictionaryArray.from_arrays(
+            pa.array(codes, pa.int32()), pa.array(names, pa.string())
+        ).cast(pa.string())
+
+    return pa.table(
+        {
+            "participant_id": ids,
+            "payer": named(rows.payer, parties),
+            "payee": named(rows.payee, parties),
+            "kind": named(rows.kind, [k.value for k in KINDS]),
+            "sequence": pa.array(rows.sequence, pa.int32()),
+            "rule": named(rows.rule, rule_texts),
+            "contract_year": pa.array(rows.year, pa.int16()),
+            "trigger_date": pa.array(rows.trigger.astype(np.int32), pa.int32()).cast(pa.date32()),
+            "due_date": pa.array(rows.due.astype(np.int32), pa.int32()).cast(pa.date32()),
+            "amount": pa.array(rows.amount, pa.float64()),
+        },
+        schema=LEDGER_SCHEMA,
+    )
