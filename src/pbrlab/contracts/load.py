@@ -23,12 +23,17 @@ def preset_names() -> list[str]:
 
 def load_contract(name_or_file: str | Path) -> Contract:
     """Load a preset by name, or a contract file by path; raise InputError on any problem."""
+    data, label = contract_data(name_or_file)
+    return parse_contract(data, label)
+
+
+def contract_data(name_or_file: str | Path) -> tuple[dict[str, Any], str]:
+    """The raw data of a preset or contract file, and a label naming it for error messages."""
     text, label = _read(str(name_or_file))
     try:
-        data = tomllib.loads(text)
+        return tomllib.loads(text), label
     except tomllib.TOMLDecodeError as exc:
         raise InputError(label, "", f"not valid TOML ({exc})") from None
-    return parse_contract(data, label)
 
 
 def parse_contract(data: dict[str, Any], label: str) -> Contract:
