@@ -31,7 +31,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-contract_app = typer.Typer(help="Contracts as data: list, show, validate, price.", no_args_is_help=True)
+contract_app = typer.Typer(
+    help="Contracts as data: list, show, validate, price.", no_args_is_help=True
+)
 app.add_typer(contract_app, name="contract")
 
 out = Console()
@@ -92,7 +94,9 @@ def contract_show(
         out.print(model.description)
     years = ", ".join(str(d) for d in model.contract_years.starts)
     out.print(f"Contract years start: {years}")
-    out.print(f"Attachment window: {model.attachment_weeks.value} weeks; payer: {model.commissioner}")
+    out.print(
+        f"Attachment window: {model.attachment_weeks.value} weeks; payer: {model.commissioner}"
+    )
     table = Table("group", "attachment fee by year", "job outcome", "trigger", "sustainment")
     for g in model.groups:
         trigger = g.job_outcome.trigger if g.job_outcome else None
@@ -100,7 +104,9 @@ def contract_show(
         if trigger is not None and trigger.kind == "weeks_in_work":
             trigger_text = f"{trigger.weeks.value} weeks in work"
         elif trigger is not None:
-            trigger_text = f"£{trigger.threshold.value:,.2f} earned in {trigger.window_days.value} days"
+            trigger_text = (
+                f"£{trigger.threshold.value:,.2f} earned in {trigger.window_days.value} days"
+            )
         sustain = g.sustainment
         table.add_row(
             g.id,
@@ -156,12 +162,23 @@ def contract_max_payments(
     else:
         show_service = any(r.service_fees for r in rows)
         table = Table(title=f"{model.name}: maximum per participant, year {year}")
-        for column in ["group", "attachment", *(["service fees"] * show_service),
-                       "job outcome", "sustainment", "total"]:
+        for column in [
+            "group",
+            "attachment",
+            *(["service fees"] * show_service),
+            "job outcome",
+            "sustainment",
+            "total",
+        ]:
             table.add_column(column, justify="left" if column == "group" else "right")
         for r in rows:
-            cells = [r.attachment_fee, *([r.service_fees] * show_service), r.job_outcome_fee,
-                     r.sustainment_total, r.total]
+            cells = [
+                r.attachment_fee,
+                *([r.service_fees] * show_service),
+                r.job_outcome_fee,
+                r.sustainment_total,
+                r.total,
+            ]
             table.add_row(r.group, *(f"£{c:,.2f}" for c in cells))
         out.print(table)
 
@@ -207,7 +224,9 @@ def _report(result: PaymentRun, format: Format) -> None:
     if format is Format.json:
         print(json.dumps(summary, indent=2))
         return
-    table = Table(title=f"Payments due by {result.provenance['as_of']} ({result.rows:,} ledger rows)")
+    table = Table(
+        title=f"Payments due by {result.provenance['as_of']} ({result.rows:,} ledger rows)"
+    )
     table.add_column("payee")
     table.add_column("kind")
     table.add_column("amount", justify="right")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pbrlab.contracts.model import Contract
+from pbrlab.contracts.model import Contract, FieldError
 from pbrlab.errors import InputError
 
 _PRESETS = "pbrlab.contracts.presets"
@@ -64,14 +64,23 @@ def _read(name_or_file: str) -> tuple[str, str]:
 def _input_error(exc: ValidationError, data: dict[str, Any], label: str) -> InputError:
     errors = exc.errors()
     first = errors[0]
-    where = key_path(first["loc"], data)
-    found = "nothing (the key is missing)" if first["type"] == "missing" else repr(first["input"])
-    if first["type"] == "extra_forbidden":
+    loc = tuple(first["loc"])
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldError):
+        loc += cause.path
+    where = key_path(loc, data)
+    kind = first["type"]
+    if kind == "extra_forbidden":
         problem = "unknown key; expected one of the documented keys (see `pbrlab contract schema`)"
-    elif first["type"] == "missing":
+    elif kind == "missing":
         problem = "required key is missing"
+    elif kind == "union_tag_invalid":
+        where = f"{where}.kind"
+        problem = f"expected one of {first['ctx']['expected_tags']}; found {first['ctx']['tag']!r}"
+    elif kind == "value_error":
+        problem = str(cause) if cause is not None else first["msg"]
     else:
-        problem = f"{_expectation(first['msg'])}; found {found}"
+        problem = f"{_expectation(first['msg'])}; found {first['input']!r}"
     more = len(errors) - 1
     if more:
         problem += f" (and {more} more problem{'s' if more > 1 else ''})"
@@ -79,8 +88,9 @@ def _input_error(exc: ValidationError, data: dict[str, Any], label: str) -> Inpu
 
 
 def _expectation(msg: str) -> str:
-    msg = msg.removeprefix("Value error, ")
-    msg = msg.replace("Input should be", "expected a value")
+    for word in ("greater", "less", "at least", "at most"):
+        msg = msg.replace(f"Input should be {word}", f"expected a value {word}")
+    msg = msg.replace("Input should be", "expected").replace("Input should have", "expected")
     return msg if msg.startswith("expected") else f"expected: {msg}"
 
 

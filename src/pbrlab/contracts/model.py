@@ -34,6 +34,14 @@ PositiveInt = Annotated[int, Field(gt=0)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
 
 
+class FieldError(ValueError):
+    """A cross-field problem that knows the key path, below the model, where it lies."""
+
+    def __init__(self, path: tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class PaymentKind(StrEnum):
     """Kinds of payment that can appear in a ledger."""
 
@@ -62,7 +70,10 @@ class Sourced(Strict, Generic[T]):
     @model_validator(mode="after")
     def _one_kind_of_evidence(self) -> Sourced[T]:
         if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption' for this value")
+            found = "both" if self.source is not None else "neither"
+            raise ValueError(
+                f"expected exactly one of 'source' or 'assumption' for this value; found {found}"
+            )
         return self
 
 
@@ -201,11 +212,17 @@ class ContractYears(Strict):
     @model_validator(mode="after")
     def _increasing(self) -> ContractYears:
         if (self.source is None) == (self.assumption is None):
-            raise ValueError("give exactly one of 'source' or 'assumption' for the contract years")
-        for i, (a, b) in enumerate(zip(self.starts, self.starts[1:], strict=False), start=2):
+            found = "both" if self.source is not None else "neither"
+            raise ValueError(
+                f"expected exactly one of 'source' or 'assumption' for the contract years; "
+                f"found {found}"
+            )
+        for i, (a, b) in enumerate(zip(self.starts, self.starts[1:], strict=False), start=1):
             if b <= a:
-                raise ValueError(
-                    f"contract years overlap: year {i} starts {b}, not after year {i - 1} ({a})"
+                raise FieldError(
+                    ("starts", i),
+                    f"expected year {i + 1} to start after year {i} ({a}); found {b} "
+                    "(contract years overlap)",
                 )
         return self
 
@@ -239,21 +256,24 @@ class Contract(Strict):
     @model_validator(mode="after")
     def _cross_references(self) -> Contract:
         ids = [g.id for g in self.groups]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"payment group ids must be unique; repeated: {duplicates}")
-        n_years = len(self.contract_years.starts)
-        for mpl in self.performance.minimum_levels:
-            if mpl.group not in ids:
-                raise ValueError(
-                    f"minimum performance level names group {mpl.group!r}, "
-                    f"which is not among the contract's groups {ids}"
+        for i, group_id in enumerate(ids):
+            if group_id in ids[:i]:
+                raise FieldError(
+                    ("groups", i, "id"), f"expected a group id not used before; found {group_id!r}"
                 )
-            for level in mpl.levels:
+        n_years = len(self.contract_years.starts)
+        for m, mpl in enumerate(self.performance.minimum_levels):
+            path: tuple[str | int, ...] = ("performance", "minimum_levels", m)
+            if mpl.group not in ids:
+                raise FieldError(
+                    (*path, "group"),
+                    f"expected one of the contract's groups {ids}; found {mpl.group!r}",
+                )
+            for n, level in enumerate(mpl.levels):
                 if level.year > n_years:
-                    raise ValueError(
-                        f"minimum performance level for {mpl.group!r} names year {level.year}; "
-                        f"the contract has {n_years} years"
+                    raise FieldError(
+                        (*path, "levels", n, "year"),
+                        f"expected a contract year from 1 to {n_years}; found {level.year}",
                     )
         return self
 

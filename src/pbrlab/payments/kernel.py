@@ -217,9 +217,7 @@ def _sustainment(
     )
 
 
-def periodic_events(
-    rules: GroupRules, caseload: Caseload, as_of: int
-) -> Events:
+def periodic_events(rules: GroupRules, caseload: Caseload, as_of: int) -> Events:
     """Attachment fees and fees per completed period on programme, up to `as_of`."""
     everyone = np.arange(caseload.size)
     attached = everyone[caseload.attach_day <= as_of]
@@ -245,9 +243,7 @@ def periodic_events(
     return Events.concat([attachment, service])
 
 
-def price(
-    rules: GroupRules, caseload: Caseload, state: KernelState, events: Events
-) -> FloatArray:
+def price(rules: GroupRules, caseload: Caseload, state: KernelState, events: Events) -> FloatArray:
     """Amount of each event: the tariff for its group and year, within the participant's cap.
 
     Events are capped in the order given, so callers pass them in time order.
@@ -277,7 +273,7 @@ def price(
 
 def _starts(first: BoolArray) -> IntArray:
     """Start index of each run of equal keys, plus the end, for np.diff."""
-    return np.r_[np.flatnonzero(first), first.size]
+    return np.concatenate([np.flatnonzero(first), [first.size]])
 
 
 def _ranks_within(counts: IntArray) -> IntArray:

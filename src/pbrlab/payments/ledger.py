@@ -8,6 +8,7 @@ incentives) and the prime-to-subcontractor flows.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,7 +120,7 @@ def participant_events(
         rank = np.arange(who.size) - np.repeat(starts, np.diff(np.r_[starts, who.size]))
         by_rank = np.argsort(rank, kind="stable")
         bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+        for lo, hi in itertools.pairwise(bounds):
             sel = by_rank[lo:hi]
             parts.append(advance(rules, caseload, state, who[sel], start[sel], end[sel], rate[sel]))
     events = Events.concat(parts)

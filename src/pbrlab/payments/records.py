@@ -162,7 +162,9 @@ class _Locator:
     def error(self, row: int, column: str, expected: str, found: str) -> InputError:
         line = f" (line {row + 2})" if self.csv else ""
         return InputError(
-            str(self.path), f"row {row + 1}{line}, column {column}", f"expected {expected}; found {found!r}"
+            str(self.path),
+            f"row {row + 1}{line}, column {column}",
+            f"expected {expected}; found {found!r}",
         )
 
 
@@ -218,9 +220,7 @@ def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> I
         unparsed = pc.and_(pc.is_null(parsed), pc.is_valid(col)).to_numpy(zero_copy_only=False)
         bad = np.flatnonzero(unparsed)
         if bad.size:
-            raise where.error(
-                int(bad[0]), column, "a date as YYYY-MM-DD", str(col[int(bad[0])])
-            )
+            raise where.error(int(bad[0]), column, "a date as YYYY-MM-DD", str(col[int(bad[0])]))
         col = parsed
     try:
         dates = pc.cast(col, pa.date32())
@@ -229,7 +229,7 @@ def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> I
     nulls = pc.is_null(dates).to_numpy(zero_copy_only=False)
     if required and nulls.any():
         raise where.error(int(np.flatnonzero(nulls)[0]), column, "a date", "an empty value")
-    days = pc.fill_null(pc.cast(dates, pa.int32()), 0).to_numpy().astype(np.int64)
+    days: IntArray = pc.fill_null(pc.cast(dates, pa.int32()), 0).to_numpy().astype(np.int64)
     days[nulls] = NO_DAY
     return days
 
@@ -263,7 +263,9 @@ def _earnings(table: pa.Table, where: _Locator) -> FloatArray:
         if bad.size:
             row = int(bad[0])
             raise where.error(row, "weekly_earnings", "a number of pounds per week", str(col[row]))
-    values = pc.fill_null(pc.cast(col, pa.float64()), 0.0).to_numpy(zero_copy_only=False)
+    values: FloatArray = pc.fill_null(pc.cast(col, pa.float64()), 0.0).to_numpy(
+        zero_copy_only=False
+    )
     bad = np.flatnonzero((values < 0) | ~np.isfinite(values))
     if bad.size:
         row = int(bad[0])
