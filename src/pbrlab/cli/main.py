@@ -97,7 +97,15 @@ def contract_show(
     out.print(
         f"Attachment window: {model.attachment_weeks.value} weeks; payer: {model.commissioner}"
     )
-    table = Table("group", "attachment fee by year", "job outcome", "trigger", "sustainment")
+    if model.delivery_fee is not None:
+        fee = model.delivery_fee
+        out.print(
+            f"Delivery fee: {fee.share.value:.0%} of £{fee.contract_value.value:,.2f} per "
+            f"provider, in {fee.months.value} monthly instalments from {fee.start_date}"
+        )
+    table = Table(
+        "group", "attachment fee by year", "service fee", "job outcome", "trigger", "sustainment"
+    )
     for g in model.groups:
         trigger = g.job_outcome.trigger if g.job_outcome else None
         trigger_text = "-"
@@ -111,6 +119,12 @@ def contract_show(
         table.add_row(
             g.id,
             _money_list(g.attachment_fee.value if g.attachment_fee else []),
+            (
+                f"{g.service_fee.max_count.value} × {_money_list(g.service_fee.fee.value)} "
+                f"every {g.service_fee.every_weeks.value} weeks"
+                if g.service_fee
+                else "-"
+            ),
             _money_list(g.job_outcome.fee.value if g.job_outcome else []),
             trigger_text,
             (
@@ -240,7 +254,10 @@ def _report(result: PaymentRun, format: Format) -> None:
 
 
 def _money_list(values: list[float]) -> str:
-    return " / ".join(f"£{v:,.0f}" for v in values) if values else "-"
+    def money(v: float) -> str:
+        return f"£{v:,.0f}" if float(v).is_integer() else f"£{v:,.2f}"
+
+    return " / ".join(money(v) for v in values) if values else "-"
 
 
 def main() -> None:

@@ -195,7 +195,8 @@ def _provider_payments(
         months = np.arange(1, fee.months.value + 1)
         due = (first_month + months).astype("datetime64[D]").astype(np.int64)
         months, due = months[due <= as_of], due[due <= as_of]
-        amount = round(fee.contract_value.value * fee.share.value / fee.months.value, 2)
+        amount = _instalments(fee.contract_value.value * fee.share.value, fee.months.value)
+        amount = amount[: months.size]
         n = providers.size * months.size
         out.append(
             Rows(
@@ -208,12 +209,20 @@ def _provider_payments(
                 year=np.tile(rules.year_of(due) + 1, providers.size),
                 trigger=np.tile(due - 1, providers.size),
                 due=np.tile(due, providers.size),
-                amount=np.full(n, amount),
+                amount=np.tile(amount, providers.size),
             )
         )
     if contract.incentive is not None:
         out.append(_incentives(contract, rules, participants, events, as_of, n_rules + 1))
     return out
+
+
+def _instalments(total: float, count: int) -> FloatArray:
+    """Equal instalments rounded to the penny; the last one takes the rounding remainder."""
+    each = round(total / count, 2)
+    amounts = np.full(count, each)
+    amounts[-1] = round(total - each * (count - 1), 2)
+    return amounts
 
 
 def _incentives(
