@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from pbrlab.contracts.model import ByYear, Contract, PaymentKind
+from pbrlab.payments.rules import to_pennies
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def maximum_payments(contract: Contract, year: int) -> list[MaximumPayment]:
         value = values[min(year, len(values)) - 1]
         if kind in contract.discount_applies_to:
             value *= 1.0 - contract.discount
-        return round(value, 2)
+        return float(to_pennies(value))
 
     cap = contract.cap_per_participant.value if contract.cap_per_participant else float("inf")
     rows = []

@@ -25,6 +25,7 @@ from pbrlab.payments.rules import (
     GroupRules,
     IntArray,
     compile_rules,
+    to_pennies,
 )
 
 LEDGER_SCHEMA = pa.schema(
@@ -153,7 +154,7 @@ def build_ledger(
         year=rules.year_of(participants.attach_day[events.participant]) + 1,
         trigger=events.day,
         due=events.day + np.where(lagged, rules.claim_lag, 0),
-        amount=np.round(amount, 2),
+        amount=to_pennies(amount),
     )
     payable = (prime_rows.due <= as_of) & (prime_rows.amount > 0)
     prime_rows = prime_rows.take(np.flatnonzero(payable))
@@ -219,9 +220,9 @@ def _provider_payments(
 
 def _instalments(total: float, count: int) -> FloatArray:
     """Equal instalments rounded to the penny; the last one takes the rounding remainder."""
-    each = round(total / count, 2)
+    each = float(to_pennies(total / count))
     amounts = np.full(count, each)
-    amounts[-1] = round(total - each * (count - 1), 2)
+    amounts[-1] = to_pennies(total - each * (count - 1))
     return amounts
 
 
@@ -237,7 +238,8 @@ def _incentives(
     assert contract.incentive is not None
     n_orgs = len(participants.organisations)
     n_years = rules.n_years
-    year_ends = np.r_[rules.year_starts[1:] - 1, np.iinfo(np.int64).max]
+    # The last contract year never completes: it has no successor to pay its incentive in.
+    year_ends = np.r_[rules.year_starts[1:] - 1, NO_DAY]
     attached = np.zeros((n_orgs, n_years), np.int64)
     np.add.at(attached, (participants.provider, rules.year_of(participants.attach_day)), 1)
     outcome = events.kind == KIND_CODE[PaymentKind.job_outcome]
@@ -247,7 +249,7 @@ def _incentives(
     allowed = np.ceil(contract.incentive.threshold_rate.value * attached - 1e-9).astype(np.int64)
     above = np.maximum(achieved - allowed, 0)
     due = year_ends + 1 + rules.claim_lag
-    above[:, due > as_of] = 0
+    above[:, (due > as_of) | (year_ends == NO_DAY)] = 0
     org, year = np.nonzero(above)
     n = org.size
     return Rows(
@@ -260,7 +262,7 @@ def _incentives(
         year=year + 1,
         trigger=year_ends[year],
         due=due[year],
-        amount=np.round(above[org, year] * contract.incentive.amount_per_outcome.value, 2),
+        amount=to_pennies(above[org, year] * contract.incentive.amount_per_outcome.value),
     )
 
 
@@ -285,7 +287,7 @@ def _subcontract_flows(
     fee = passed.take(np.flatnonzero(charged))
     fee.payer, fee.payee = fee.payee, fee.payer
     fee.kind = np.full(fee.kind.size, KIND_CODE[PaymentKind.management_fee], np.int64)
-    fee.amount = np.round(fee.amount * terms.management_fee.value, 2)
+    fee.amount = to_pennies(fee.amount * terms.management_fee.value)
     fee.rule = np.full(fee.kind.size, n_rules + 3)
     both = Rows.concat([passed, fee])
     return both.take(np.flatnonzero((both.due <= as_of) & (both.amount > 0)))

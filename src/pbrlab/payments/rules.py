@@ -34,6 +34,11 @@ KINDS: tuple[PaymentKind, ...] = tuple(PaymentKind)
 KIND_CODE = {kind: np.int8(i) for i, kind in enumerate(KINDS)}
 
 
+def to_pennies(pounds: FloatArray | float) -> FloatArray:
+    """Round to the penny, halves up, as the decimal amount would (not its binary neighbour)."""
+    return np.floor(np.asarray(pounds, np.float64) * 100.0 + 0.5 + 1e-6) / 100.0
+
+
 def to_day(value: object) -> int:
     """A date (or ISO string) as days since 1970-01-01."""
     return int(np.datetime64(str(value), "D").astype(np.int64))
