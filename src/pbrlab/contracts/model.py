@@ -11,7 +11,7 @@ import datetime as dt
 from enum import StrEnum
 from typing import Annotated, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeFloat, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt, model_validator
 
 T = TypeVar("T")
 
@@ -28,9 +28,9 @@ WORK_PROGRAMME_GROUPS: tuple[str, ...] = (
     "jsa_prison_leavers",
 )
 
-Money = NonNegativeFloat
-Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-PositiveInt = Annotated[int, Field(gt=0)]
+Money = Annotated[StrictFloat, Field(ge=0.0)]
+Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
+PositiveInt = Annotated[StrictInt, Field(gt=0)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
 
 
@@ -99,7 +99,7 @@ class EarningsThreshold(Strict):
     """Job outcome when cumulative earnings within a window from attachment reach a threshold."""
 
     kind: Literal["earnings"]
-    threshold: Sourced[Annotated[float, Field(gt=0)]]
+    threshold: Sourced[Annotated[StrictFloat, Field(gt=0)]]
     window_days: Sourced[PositiveInt]
 
 
@@ -199,7 +199,7 @@ class SubcontractTerms(Strict):
     fee_applies_to: list[PaymentKind] = Field(
         min_length=1, description="passed-through kinds the management fee is taken from"
     )
-    payment_lag_weeks: Sourced[Annotated[int, Field(ge=0)]]
+    payment_lag_weeks: Sourced[Annotated[StrictInt, Field(ge=0)]]
 
 
 class ContractYears(Strict):
@@ -237,7 +237,7 @@ class Contract(Strict):
     commissioner: str = Field(default="commissioner", min_length=1, description="the payer")
     contract_years: ContractYears
     attachment_weeks: Sourced[PositiveInt] = Field(description="the attachment window in weeks")
-    claim_lag_days: Sourced[Annotated[int, Field(ge=0)]] = Field(
+    claim_lag_days: Sourced[Annotated[StrictInt, Field(ge=0)]] = Field(
         description="days from a job outcome or sustainment trigger to its payment"
     )
     bid_discount: Sourced[Fraction] | None = Field(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +41,13 @@ def compute_ledger(
     model = contract if isinstance(contract, Contract) else load_contract(contract)
     people = read_participants(participants, tuple(g.id for g in model.groups))
     work = read_spells(spells, people)
+    if as_of is None and people.size == 0:
+        raise InputError(
+            str(participants),
+            "",
+            "expected at least one participant to take the default --as-of date from; "
+            "found none (give --as-of YYYY-MM-DD)",
+        )
     day = max_day(people, work) if as_of is None else _parse_day(as_of)
     return build_ledger(model, people, work, day), str(np.datetime64(day, "D"))
 
@@ -63,12 +72,18 @@ def run_payments(
         as_of=as_of_text,
         ledger=str(out),
     )
-    write_ledger(ledger, out, stamp)
+    try:
+        write_ledger(ledger, out, stamp)
+    except OSError as exc:
+        problem = f"cannot write the ledger there ({exc.strerror or exc})"
+        raise InputError(str(out), "", problem) from None
     return PaymentRun(ledger, totals(ledger), stamp)
 
 
 def _parse_day(text: str) -> int:
     try:
-        return int(np.datetime64(text, "D").astype(np.int64))
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
+        return (dt.date.fromisoformat(text.strip()) - dt.date(1970, 1, 1)).days
     except ValueError:
         raise InputError("--as-of", "", f"expected a date as YYYY-MM-DD; found {text!r}") from None

@@ -248,6 +248,8 @@ def price(rules: GroupRules, caseload: Caseload, state: KernelState, events: Eve
 
     Events are capped in the order given, so callers pass them in time order.
     """
+    if events.size == 0:
+        return np.zeros(0)
     group = caseload.group[events.participant]
     year = rules.year_of(caseload.attach_day[events.participant])
     tariff = np.zeros(events.size)

@@ -207,7 +207,8 @@ def _read(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> p
 
 def _no_nulls(table: pa.Table, column: str, where: _Locator, expected: str) -> None:
     col = table[column]
-    empty = pc.or_(pc.is_null(col), pc.equal(pc.utf8_trim_whitespace(col), ""))
+    # an empty CSV cell is null; `or_` would propagate the null and miss it
+    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col), ""), True)
     bad = np.flatnonzero(empty.to_numpy(zero_copy_only=False))
     if bad.size:
         raise where.error(int(bad[0]), column, expected, "an empty value")
@@ -217,7 +218,12 @@ def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> I
     col = table[column]
     if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
         parsed = pc.strptime(col, format="%Y-%m-%d", unit="s", error_is_null=True)
-        unparsed = pc.and_(pc.is_null(parsed), pc.is_valid(col)).to_numpy(zero_copy_only=False)
+        # strptime rolls 2011-02-30 over to 2011-03-02: the date must print back as written
+        printed = pc.strftime(parsed, format="%Y-%m-%d")
+        changed = pc.fill_null(pc.not_equal(printed, pc.utf8_trim_whitespace(col)), False)
+        unparsed = pc.or_(pc.and_(pc.is_null(parsed), pc.is_valid(col)), changed).to_numpy(
+            zero_copy_only=False
+        )
         bad = np.flatnonzero(unparsed)
         if bad.size:
             raise where.error(int(bad[0]), column, "a date as YYYY-MM-DD", str(col[int(bad[0])]))
