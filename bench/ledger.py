@@ -29,13 +29,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from synthetic import PARTICIPANT_FILE, SPELL_FILE, write_dataset
 
 from pbrlab.contracts.load import load_contract
 from pbrlab.payments.engine import compute_ledger
 from pbrlab.payments.ledger import build_ledger
 from pbrlab.payments.records import read_participants, read_spells
 from pbrlab.payments.rules import to_day
+from synthetic import PARTICIPANT_FILE, SPELL_FILE, write_dataset
 
 CONTRACT = "work-programme-2011"
 AS_OF = "2019-03-31"
@@ -98,15 +98,25 @@ def ensure_data(data: Path | None, n: int, seed: int) -> Path:
         return data
     began = time.perf_counter()
     write_dataset(data, n, seed)
-    print(f"generated {n:,} participants (seed {seed}) in {data} "
-          f"in {time.perf_counter() - began:.1f} s")
+    print(
+        f"generated {n:,} participants (seed {seed}) in {data} "
+        f"in {time.perf_counter() - began:.1f} s"
+    )
     return data
 
 
 def run_fresh(variant: str, data: Path, repeats: int) -> dict[str, object]:
     """Measure one variant in a fresh Python process; its JSON result."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--measure", variant,
-               "--data", str(data), "--repeats", str(repeats)]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--measure",
+        variant,
+        "--data",
+        str(data),
+        "--repeats",
+        str(repeats),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode:
         sys.stderr.write(done.stderr)
@@ -116,22 +126,31 @@ def run_fresh(variant: str, data: Path, repeats: int) -> dict[str, object]:
 
 
 def table(results: list[dict[str, object]]) -> str:
-    head = ("variant", "median s", "runs s", "participants/s", "ledger rows", "peak MB",
-            "loaded MB")
+    head = (
+        "variant",
+        "median s",
+        "runs s",
+        "participants/s",
+        "ledger rows",
+        "peak MB",
+        "loaded MB",
+    )
     lines = []
     for r in results:
         times = r["times"]
         assert isinstance(times, list)
         median = float(r["median_s"])  # type: ignore[arg-type]
-        lines.append((
-            str(r["variant"]),
-            f"{median:.2f}",
-            " ".join(f"{t:.2f}" for t in times),
-            f"{int(r['participants']) / median:,.0f}",  # type: ignore[call-overload]
-            f"{r['rows']:,}",
-            f"{r['peak_mb']:,.0f}",
-            f"{r['peak_loaded_mb']:,.0f}",
-        ))
+        lines.append(
+            (
+                str(r["variant"]),
+                f"{median:.2f}",
+                " ".join(f"{t:.2f}" for t in times),
+                f"{int(r['participants']) / median:,.0f}",  # type: ignore[call-overload]
+                f"{r['rows']:,}",
+                f"{r['peak_mb']:,.0f}",
+                f"{r['peak_loaded_mb']:,.0f}",
+            )
+        )
     widths = [max(len(row[i]) for row in (head, *lines)) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     return "\n".join(fmt.format(*row) for row in (head, *lines))
@@ -144,8 +163,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=2011)
     parser.add_argument("--data", type=Path, help="folder with (or for) the Parquet files")
     parser.add_argument("--measure", choices=VARIANTS, help=argparse.SUPPRESS)
-    parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="comma-separated subset of: " + ", ".join(VARIANTS))
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="comma-separated subset of: " + ", ".join(VARIANTS),
+    )
     args = parser.parse_args()
     if args.measure:  # child: one variant, result as one JSON line
         if args.data is None:
@@ -162,8 +184,10 @@ def main() -> None:
         f"python {platform.python_version()}, numpy {np.__version__}, pyarrow {pa.__version__}\n"
     )
     print(table(results))
-    print("\nruns s: every repeat; peak MB: ru_maxrss of the whole process; "
-          "loaded MB: peak before the timed runs (imports, and for compute the records)")
+    print(
+        "\nruns s: every repeat; peak MB: ru_maxrss of the whole process; "
+        "loaded MB: peak before the timed runs (imports, and for compute the records)"
+    )
 
 
 if __name__ == "__main__":

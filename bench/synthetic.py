@@ -79,8 +79,9 @@ def providers(seed: int) -> tuple[list[str], np.ndarray, list[str], np.ndarray, 
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
     n_primes = rng.integers(2, 4, N_AREAS)  # 2 or 3 primes per area
     n_subs = rng.integers(3, 9, N_AREAS)  # 3..8 subcontractors per area
-    primes = [f"cpa{a + 1:02d}-prime-{'abc'[p]}" for a in range(N_AREAS) for p in range(n_primes[a])]
-    subs = [f"cpa{a + 1:02d}-sub-{s + 1:02d}" for a in range(N_AREAS) for s in range(n_subs[a])]
+    area = [f"cpa{a + 1:02d}" for a in range(N_AREAS)]
+    primes = [f"{area[a]}-prime-{'abc'[p]}" for a in range(N_AREAS) for p in range(n_primes[a])]
+    subs = [f"{area[a]}-sub-{s + 1:02d}" for a in range(N_AREAS) for s in range(n_subs[a])]
     weights = rng.uniform(0.6, 1.6, N_AREAS)
     return (
         primes,

@@ -13,20 +13,14 @@ change what the rules see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
+from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
 from pbrlab.contracts.model import PaymentKind
-from pbrlab.payments.rules import (
-    BREAK_RULES,
-    KIND_CODE,
-    NO_DAY,
-    BoolArray,
-    FloatArray,
-    GroupRules,
-    IntArray,
-)
+from pbrlab.payments.rules import BREAK_RULES, KIND_CODE, NO_DAY, GroupRules
 
 _EPS = 1e-6  # pounds: earnings within a millionth of the threshold count as reaching it
 _RESET, _PAUSE, _STOP = (np.int8(BREAK_RULES.index(r)) for r in ("reset", "pause", "stop"))
@@ -45,28 +39,13 @@ class Caseload:
 
 
 @dataclass
-class Events:
+class Events(Columns):
     """Triggered payments, before pricing: who, which kind, which occurrence, on which day."""
 
     participant: IntArray
-    kind: np.ndarray = field(default_factory=lambda: np.empty(0, np.int8))
-    sequence: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
-    day: IntArray = field(default_factory=lambda: np.empty(0, np.int64))
-
-    @classmethod
-    def concat(cls, parts: list[Events]) -> Events:
-        if not parts:
-            return cls(np.empty(0, np.int64))
-        return cls(
-            np.concatenate([p.participant for p in parts]),
-            np.concatenate([p.kind for p in parts]),
-            np.concatenate([p.sequence for p in parts]),
-            np.concatenate([p.day for p in parts]),
-        )
-
-    @property
-    def size(self) -> int:
-        return int(self.participant.size)
+    kind: npt.NDArray[np.int8]
+    sequence: IntArray
+    day: IntArray
 
 
 @dataclass

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from pbrlab.arrays import Columns, FloatArray, IntArray
 from pbrlab.contracts.model import Contract, PaymentKind
 from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
 from pbrlab.payments.records import Participants, Spells
@@ -21,9 +22,7 @@ from pbrlab.payments.rules import (
     KIND_CODE,
     KINDS,
     NO_DAY,
-    FloatArray,
     GroupRules,
-    IntArray,
     compile_rules,
     to_pennies,
 )
@@ -45,7 +44,7 @@ LEDGER_SCHEMA = pa.schema(
 
 
 @dataclass
-class Rows:
+class Rows(Columns):
     """Ledger rows as arrays; participant -1 marks a provider-level payment."""
 
     participant: IntArray
@@ -58,13 +57,6 @@ class Rows:
     trigger: IntArray
     due: IntArray
     amount: FloatArray
-
-    @classmethod
-    def concat(cls, parts: list[Rows]) -> Rows:
-        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in cls.__annotations__))
-
-    def take(self, index: IntArray | np.ndarray) -> Rows:
-        return Rows(*(getattr(self, f)[index] for f in self.__annotations__))
 
 
 def work_segments(spells: Spells, as_of: int) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
@@ -126,9 +118,7 @@ def participant_events(
             parts.append(advance(rules, caseload, state, who[sel], start[sel], end[sel], rate[sel]))
     events = Events.concat(parts)
     order = np.lexsort((events.kind, events.day, events.participant))
-    events = Events(
-        events.participant[order], events.kind[order], events.sequence[order], events.day[order]
-    )
+    events = events.take(order)
     return events, price(rules, caseload, state, events)
 
 

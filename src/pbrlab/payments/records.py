@@ -15,8 +15,9 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from pbrlab.arrays import FloatArray, IntArray
 from pbrlab.errors import InputError
-from pbrlab.payments.rules import NO_DAY, FloatArray, IntArray
+from pbrlab.payments.rules import NO_DAY
 
 PARTICIPANT_COLUMNS = (
     "participant_id",

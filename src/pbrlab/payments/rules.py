@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import (
     ByYear,
     Contract,
@@ -19,10 +20,6 @@ from pbrlab.contracts.model import (
     PaymentKind,
     WeeksInWork,
 )
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
 
 NO_DAY = np.int64(-(2**40))
 """Sentinel for 'no such day' (no outcome yet, no work yet)."""
