@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import resource
 import statistics
@@ -30,6 +31,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+import pbrlab
 from pbrlab.contracts.load import load_contract
 from pbrlab.payments.engine import compute_ledger
 from pbrlab.payments.ledger import build_ledger
@@ -64,11 +66,17 @@ def measure(variant: str, data: Path, repeats: int) -> dict[str, object]:
         day = to_day(AS_OF)
         run = lambda: build_ledger(contract, people, work, day)  # noqa: E731
     peak_loaded = peak_mb()
+    peaks, user, system = [], [], []
     for _ in range(repeats):
         gc.collect()
+        cpu = resource.getrusage(resource.RUSAGE_SELF)
         began = time.perf_counter()
         ledger = run()
         times.append(time.perf_counter() - began)
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        user.append(after.ru_utime - cpu.ru_utime)
+        system.append(after.ru_stime - cpu.ru_stime)
+        peaks.append(peak_mb())
         rows.add(ledger.num_rows)
         ledger_mb = ledger.nbytes / 2**20
         del ledger  # so the next repeat does not hold two ledgers at once
@@ -80,10 +88,13 @@ def measure(variant: str, data: Path, repeats: int) -> dict[str, object]:
         "spells": n_spells,
         "times": times,
         "median_s": statistics.median(times),
+        "user_s": statistics.median(user),
+        "sys_s": statistics.median(system),
         "rows": rows.pop(),
         "ledger_mb": ledger_mb,
         "peak_startup_mb": peak_before,
         "peak_loaded_mb": peak_loaded,
+        "peak_first_mb": peaks[0],
         "peak_mb": peak_mb(),
     }
 
@@ -125,35 +136,62 @@ def run_fresh(variant: str, data: Path, repeats: int) -> dict[str, object]:
     return result
 
 
+def _num(result: dict[str, object], key: str) -> float:
+    value = result[key]
+    assert isinstance(value, int | float), key
+    return float(value)
+
+
 def table(results: list[dict[str, object]]) -> str:
+    """The results side by side, one line per variant."""
     head = (
         "variant",
         "median s",
         "runs s",
+        "user+sys s",
         "participants/s",
         "ledger rows",
-        "peak MB",
+        "peak MB 1st run",
+        "peak MB all runs",
         "loaded MB",
     )
     lines = []
     for r in results:
         times = r["times"]
         assert isinstance(times, list)
-        median = float(r["median_s"])  # type: ignore[arg-type]
+        median = _num(r, "median_s")
         lines.append(
             (
                 str(r["variant"]),
                 f"{median:.2f}",
                 " ".join(f"{t:.2f}" for t in times),
-                f"{int(r['participants']) / median:,.0f}",  # type: ignore[call-overload]
-                f"{r['rows']:,}",
-                f"{r['peak_mb']:,.0f}",
-                f"{r['peak_loaded_mb']:,.0f}",
+                f"{_num(r, 'user_s'):.1f}+{_num(r, 'sys_s'):.1f}",
+                f"{_num(r, 'participants') / median:,.0f}",
+                f"{int(_num(r, 'rows')):,}",
+                f"{_num(r, 'peak_first_mb'):,.0f}",
+                f"{_num(r, 'peak_mb'):,.0f}",
+                f"{_num(r, 'peak_loaded_mb'):,.0f}",
             )
         )
     widths = [max(len(row[i]) for row in (head, *lines)) for i in range(len(head))]
     fmt = "  ".join(f"{{:<{w}}}" if i == 0 else f"{{:>{w}}}" for i, w in enumerate(widths))
     return "\n".join(fmt.format(*row) for row in (head, *lines))
+
+
+def _source() -> str:
+    """Which pbrlab is measured: its folder and, in a git checkout, the commit (and if the
+    folder has changes not committed)."""
+    folder = Path(pbrlab.__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=folder, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return str(folder)
+    changed = " + uncommitted changes" if git("status", "--porcelain", "--", ".") else ""
+    return f"{folder} (git {commit}{changed})"
 
 
 def main() -> None:
@@ -176,17 +214,23 @@ def main() -> None:
         return
 
     data = ensure_data(args.data, args.participants, args.seed)
+    load_before = os.getloadavg()[0]
     results = [run_fresh(v, data, args.repeats) for v in args.variants.split(",")]
+    load_after = os.getloadavg()[0]
     first = results[0]
     print(
         f"\n{CONTRACT}, as of {AS_OF}: {first['participants']:,} participants, "
         f"{first['spells']:,} spells, {args.repeats} repeats (each variant in a fresh process)\n"
-        f"python {platform.python_version()}, numpy {np.__version__}, pyarrow {pa.__version__}\n"
+        f"python {platform.python_version()}, numpy {np.__version__}, pyarrow {pa.__version__}, "
+        f"{os.cpu_count()} CPUs, 1-minute load average {load_before:.2f} before and "
+        f"{load_after:.2f} after\npbrlab: {_source()}\n"
     )
     print(table(results))
     print(
-        "\nruns s: every repeat; peak MB: ru_maxrss of the whole process; "
-        "loaded MB: peak before the timed runs (imports, and for compute the records)"
+        "\nmedian s / runs s: wall time of each repeat; user+sys s: median CPU seconds a repeat;"
+        "\npeak MB: ru_maxrss of the whole process after the first repeat and after"
+        "\nall of them; loaded MB: the peak before the timed runs (imports; for compute, also the"
+        "\nrecords read)"
     )
 
 

@@ -27,6 +27,11 @@ class Columns:
         names = [f.name for f in fields(self)]  # type: ignore[arg-type]
         return type(self)(*(getattr(self, n)[index] for n in names))
 
+    def where(self, mask: BoolArray) -> Self:
+        """The rows where `mask` holds (faster than `take` for a boolean selection)."""
+        names = [f.name for f in fields(self)]  # type: ignore[arg-type]
+        return type(self)(*(getattr(self, n)[mask] for n in names))
+
     @property
     def size(self) -> int:
         return int(getattr(self, fields(self)[0].name).size)  # type: ignore[arg-type]

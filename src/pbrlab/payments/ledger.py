@@ -27,14 +27,15 @@ from pbrlab.payments.rules import (
     to_pennies,
 )
 
+_TEXT = pa.dictionary(pa.int32(), pa.string())
 LEDGER_SCHEMA = pa.schema(
     [
-        ("participant_id", pa.string()),
-        ("payer", pa.string()),
-        ("payee", pa.string()),
-        ("kind", pa.string()),
+        ("participant_id", _TEXT),
+        ("payer", _TEXT),
+        ("payee", _TEXT),
+        ("kind", _TEXT),
         ("sequence", pa.int32()),
-        ("rule", pa.string()),
+        ("rule", _TEXT),
         ("contract_year", pa.int16()),
         ("trigger_date", pa.date32()),
         ("due_date", pa.date32()),
@@ -117,7 +118,13 @@ def participant_events(
             sel = by_rank[lo:hi]
             parts.append(advance(rules, caseload, state, who[sel], start[sel], end[sel], rate[sel]))
     events = Events.concat(parts)
-    order = np.lexsort((events.kind, events.day, events.participant))
+    # Each part lists participants in order, each one's events in time order, so a stable sort
+    # by participant merges them into time order; service fees interleave with outcomes by day,
+    # which only matters when a cap decides which payment is cut.
+    if np.isfinite(rules.cap) and rules.service_max.any():
+        order = np.lexsort((events.kind, events.day, events.participant))
+    else:
+        order = np.argsort(events.participant, kind="stable")
     events = events.take(order)
     return events, price(rules, caseload, state, events)
 
@@ -146,15 +153,15 @@ def build_ledger(
         due=events.day + np.where(lagged, rules.claim_lag, 0),
         amount=to_pennies(amount),
     )
-    payable = (prime_rows.due <= as_of) & (prime_rows.amount > 0)
-    prime_rows = prime_rows.take(np.flatnonzero(payable))
+    prime_rows = prime_rows.where((prime_rows.due <= as_of) & (prime_rows.amount > 0))
     n_rules = len(rule_texts)
-    provider_rows = _provider_payments(contract, rules, participants, events, as_of, n_rules)
-    rows = Rows.concat([prime_rows, *provider_rows])
-    rows = Rows.concat([rows, _subcontract_flows(contract, participants, rows, as_of, n_rules)])
-    order = np.lexsort((rows.payee, rows.kind, rows.sequence, rows.participant, rows.due))
-    rows = rows.take(order)
-    return _to_table(rows, participants, parties, [*rule_texts, *_EXTRA_RULES])
+    blocks = [
+        *_provider_payments(contract, rules, participants, events, as_of, n_rules),
+        prime_rows,
+        *_subcontract_flows(contract, participants, prime_rows, as_of, n_rules),
+    ]
+    names = _Names(participants, parties, [*rule_texts, *_EXTRA_RULES])
+    return pa.concat_tables([names.table(block) for block in blocks])
 
 
 _EXTRA_RULES = (
@@ -257,55 +264,57 @@ def _incentives(
 
 
 def _subcontract_flows(
-    contract: Contract, participants: Participants, rows: Rows, as_of: int, n_rules: int
-) -> Rows:
+    contract: Contract, participants: Participants, prime_rows: Rows, as_of: int, n_rules: int
+) -> list[Rows]:
     """Prime to subcontractor: pass-through of each eligible payment, less the management fee."""
     terms = contract.subcontract
-    empty = rows.take(np.empty(0, np.int64))
     if terms is None:
-        return empty
-    who = np.where(rows.participant >= 0, rows.participant, 0)
-    sub = np.where(rows.participant >= 0, participants.subcontractor[who], -1)
-    passes = np.isin(rows.kind, [KIND_CODE[k] for k in terms.pass_through])
-    chosen = np.flatnonzero((sub >= 0) & passes & (rows.payer == 0))
-    lag = 7 * terms.payment_lag_weeks.value
-    passed = rows.take(chosen)
-    passed.payer, passed.payee = passed.payee, sub[chosen] + 1
-    passed.due = passed.due + lag
-    passed.rule = np.full(chosen.size, n_rules + 2)
-    charged = np.isin(passed.kind, [KIND_CODE[k] for k in terms.fee_applies_to])
-    fee = passed.take(np.flatnonzero(charged))
+        return []
+    sub = participants.subcontractor[prime_rows.participant]
+    passes = np.isin(prime_rows.kind, [KIND_CODE[k] for k in terms.pass_through])
+    passed = prime_rows.where((sub >= 0) & passes)
+    passed.payer, passed.payee = passed.payee, participants.subcontractor[passed.participant] + 1
+    passed.due = passed.due + 7 * terms.payment_lag_weeks.value
+    passed.rule = np.full(passed.size, n_rules + 2)
+    passed = passed.where(passed.due <= as_of)
+    fee = passed.where(np.isin(passed.kind, [KIND_CODE[k] for k in terms.fee_applies_to]))
     fee.payer, fee.payee = fee.payee, fee.payer
-    fee.kind = np.full(fee.kind.size, KIND_CODE[PaymentKind.management_fee], np.int64)
+    fee.kind = np.full(fee.size, KIND_CODE[PaymentKind.management_fee], np.int64)
     fee.amount = to_pennies(fee.amount * terms.management_fee.value)
-    fee.rule = np.full(fee.kind.size, n_rules + 3)
-    both = Rows.concat([passed, fee])
-    return both.take(np.flatnonzero((both.due <= as_of) & (both.amount > 0)))
+    fee.rule = np.full(fee.size, n_rules + 3)
+    return [passed, fee.where(fee.amount > 0)]
 
 
-def _to_table(
-    rows: Rows, participants: Participants, parties: list[str], rule_texts: list[str]
-) -> pa.Table:
-    ids = participants.ids.take(pa.array(np.where(rows.participant >= 0, rows.participant, 0)))
-    ids = pa.compute.if_else(pa.array(rows.participant >= 0), ids, pa.scalar(""))
+class _Names:
+    """Turns coded rows into an Arrow table whose text columns are dictionary-encoded."""
 
-    def named(codes: IntArray, names: list[str]) -> pa.Array:
-        return pa.DictionaryArray.from_arrays(
-            pa.array(codes, pa.int32()), pa.array(names, pa.string())
-        ).cast(pa.string())
+    def __init__(self, participants: Participants, parties: list[str], rules: list[str]) -> None:
+        self.ids = pa.concat_arrays([participants.ids, pa.array([""], pa.string())])
+        self.blank = len(participants.ids)
+        self.parties = pa.array(parties, pa.string())
+        self.kinds = pa.array([k.value for k in KINDS], pa.string())
+        self.rules = pa.array(rules, pa.string())
 
-    return pa.table(
-        {
-            "participant_id": ids,
-            "payer": named(rows.payer, parties),
-            "payee": named(rows.payee, parties),
-            "kind": named(rows.kind, [k.value for k in KINDS]),
-            "sequence": pa.array(rows.sequence, pa.int32()),
-            "rule": named(rows.rule, rule_texts),
-            "contract_year": pa.array(rows.year, pa.int16()),
-            "trigger_date": pa.array(rows.trigger.astype(np.int32), pa.int32()).cast(pa.date32()),
-            "due_date": pa.array(rows.due.astype(np.int32), pa.int32()).cast(pa.date32()),
-            "amount": pa.array(rows.amount, pa.float64()),
-        },
-        schema=LEDGER_SCHEMA,
-    )
+    def table(self, rows: Rows) -> pa.Table:
+        def coded(codes: IntArray, names: pa.Array) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), names)
+
+        def dates(days: IntArray) -> pa.Array:
+            return pa.array(days.astype(np.int32)).view(pa.date32())
+
+        who = np.where(rows.participant >= 0, rows.participant, self.blank)
+        return pa.table(
+            [
+                coded(who, self.ids),
+                coded(rows.payer, self.parties),
+                coded(rows.payee, self.parties),
+                coded(rows.kind, self.kinds),
+                pa.array(rows.sequence.astype(np.int32)),
+                coded(rows.rule, self.rules),
+                pa.array(rows.year.astype(np.int16)),
+                dates(rows.trigger),
+                dates(rows.due),
+                pa.array(rows.amount, pa.float64()),
+            ],
+            schema=LEDGER_SCHEMA,
+        )
