@@ -249,7 +249,8 @@ def _report(result: PaymentRun, format: Format) -> None:
         for kind, amount in kinds.items():
             table.add_row(payee, kind, f"£{amount:,.2f}")
     table.add_section()
-    table.add_row("all rows", "", f"£{result.summary['total']:,.2f}")
+    for payer, amount in result.summary["paid_by"].items():
+        table.add_row(f"paid by {payer}", "", f"£{amount:,.2f}")
     out.print(table)
     out.print(f"Ledger written to {result.provenance['ledger']}")
 

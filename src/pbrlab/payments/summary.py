@@ -8,31 +8,32 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pbrlab.io import write_atomically
 
 
 def totals(ledger: pa.Table) -> dict[str, Any]:
-    """Amounts by payee then kind, the grand total, and what the commissioner paid out."""
-    grouped = ledger.group_by(["payee", "kind"]).aggregate([("amount", "sum")])
+    """Amounts by payee then kind, the grand total of all rows, and the amount each payer paid.
+
+    `total` adds every row, so money passed from a prime to a subcontractor counts twice;
+    `paid_by` shows who paid what (the commissioner's spend is its entry there).
+    """
     by_payee: dict[str, dict[str, float]] = {}
-    for payee, kind, amount in zip(
-        grouped["payee"].to_pylist(),
-        grouped["kind"].to_pylist(),
-        grouped["amount_sum"].to_pylist(),
-        strict=True,
-    ):
-        by_payee.setdefault(payee, {})[kind] = round(amount, 2)
-    ordered = {p: dict(sorted(k.items())) for p, k in sorted(by_payee.items())}
-    amount = ledger["amount"].to_numpy()
-    return {"totals": ordered, "total": round(float(np.sum(amount)), 2)}
+    for payee, kind, amount in _sums(ledger, ["payee", "kind"]):
+        by_payee.setdefault(payee, {})[kind] = amount
+    return {
+        "totals": {p: dict(sorted(k.items())) for p, k in sorted(by_payee.items())},
+        "total": round(float(np.sum(ledger["amount"].to_numpy())), 2),
+        "paid_by": dict(sorted((payer, amount) for payer, amount in _sums(ledger, ["payer"]))),
+    }
 
 
-def paid_by(ledger: pa.Table, payer: str) -> float:
-    mask = pc.equal(ledger["payer"], payer)
-    return round(float(pc.sum(ledger["amount"].filter(mask)).as_py() or 0.0), 2)
+def _sums(ledger: pa.Table, keys: list[str]) -> list[tuple[Any, ...]]:
+    grouped = ledger.group_by(keys).aggregate([("amount", "sum")])
+    columns = [grouped[k].to_pylist() for k in keys]
+    amounts = [round(a, 2) for a in grouped["amount_sum"].to_pylist()]
+    return list(zip(*columns, amounts, strict=True))
 
 
 def write_ledger(ledger: pa.Table, path: str | Path, provenance: dict[str, str]) -> None:
