@@ -15,7 +15,13 @@ import numpy as np
 import pyarrow as pa
 
 from pbrlab.arrays import Columns, FloatArray, IntArray
-from pbrlab.contracts.model import Contract, PaymentKind
+from pbrlab.contracts.model import (
+    Contract,
+    EarningsThreshold,
+    PaymentGroup,
+    PaymentKind,
+    WeeksInWork,
+)
 from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
 from pbrlab.payments.records import Participants, Spells
 from pbrlab.payments.rules import (
@@ -173,8 +179,33 @@ _EXTRA_RULES = (
 
 
 def _rule_texts(contract: Contract) -> list[str]:
-    """One text per (group, kind), indexed group * len(KINDS) + kind."""
-    return [f"{g.id}.{kind.value}" for g in contract.groups for kind in KINDS]
+    """One text per (group, kind), indexed group * len(KINDS) + kind: the rule that fired."""
+    return [_describe(contract, group, kind) for group in contract.groups for kind in KINDS]
+
+
+def _describe(contract: Contract, group: PaymentGroup, kind: PaymentKind) -> str:
+    name = f"{group.id}.{kind.value}"
+    trigger = group.job_outcome.trigger if group.job_outcome else None
+    if kind is PaymentKind.attachment:
+        return f"{name}: fee for the contract year of attachment"
+    if kind is PaymentKind.service_fee and group.service_fee:
+        fee = group.service_fee
+        return f"{name}: every {fee.every_weeks.value} weeks attached, up to {fee.max_count.value}"
+    if kind is PaymentKind.job_outcome and isinstance(trigger, WeeksInWork):
+        return (
+            f"{name}: {trigger.weeks.value} weeks in work within the "
+            f"{contract.attachment_weeks.value}-week attachment ({trigger.after_window})"
+        )
+    if kind is PaymentKind.job_outcome and isinstance(trigger, EarningsThreshold):
+        threshold, days = trigger.threshold.value, trigger.window_days.value
+        return f"{name}: £{threshold:,.2f} earned within {days} days of attachment"
+    if kind is PaymentKind.sustainment and group.sustainment:
+        rule = group.sustainment
+        return (
+            f"{name}: every {rule.every_weeks.value} weeks in work after the outcome, "
+            f"up to {rule.max_count.value} ({rule.on_break} on a break)"
+        )
+    return name
 
 
 def _provider_payments(
