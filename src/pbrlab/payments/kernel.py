@@ -229,12 +229,14 @@ def price(rules: GroupRules, caseload: Caseload, state: KernelState, events: Eve
     """
     if events.size == 0:
         return np.zeros(0)
-    group = caseload.group[events.participant]
-    year = rules.year_of(caseload.attach_day[events.participant])
-    tariff = np.zeros(events.size)
+    # One lookup in a [kind, group, year] cube of fees; kinds without a fee cost nothing here.
+    cube = np.zeros((len(KIND_CODE), *next(iter(rules.fees.values())).shape))
     for kind, table in rules.fees.items():
-        mine = events.kind == KIND_CODE[kind]
-        tariff[mine] = table[group[mine], year[mine]]
+        cube[KIND_CODE[kind]] = table
+    who, attach = events.participant, caseload.attach_day
+    # Contract year of attachment: per participant when there are more events than people.
+    year = rules.year_of(attach)[who] if who.size > attach.size else rules.year_of(attach[who])
+    tariff = cube[events.kind, caseload.group[who], year]
     if not np.isfinite(rules.cap):
         np.add.at(state.paid, events.participant, tariff)
         return tariff

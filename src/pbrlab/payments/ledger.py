@@ -8,10 +8,11 @@ incentives) and the prime-to-subcontractor flows.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 
 from pbrlab.arrays import Columns, FloatArray, IntArray
@@ -50,20 +51,64 @@ LEDGER_SCHEMA = pa.schema(
 )
 
 
+Ints = npt.NDArray[np.integer[Any]]
+
+
 @dataclass
 class Rows(Columns):
-    """Ledger rows as arrays; participant -1 marks a provider-level payment."""
+    """Ledger rows as arrays; participant -1 marks a provider-level payment.
 
-    participant: IntArray
-    payer: IntArray  # index into parties
-    payee: IntArray
-    kind: IntArray
-    sequence: IntArray
-    rule: IntArray  # index into rule texts
-    year: IntArray  # 1-based contract year
-    trigger: IntArray
-    due: IntArray
+    Held in the narrow types of the ledger's columns (39 bytes a row, not 80), whatever
+    integer arrays are given.
+    """
+
+    participant: Ints
+    payer: Ints  # index into parties
+    payee: Ints
+    kind: Ints
+    sequence: Ints
+    rule: Ints  # index into rule texts
+    year: Ints  # 1-based contract year
+    trigger: Ints
+    due: Ints
     amount: FloatArray
+
+    def __post_init__(self) -> None:
+        for name, dtype in _ROW_TYPES.items():
+            setattr(self, name, np.asarray(getattr(self, name)).astype(dtype, copy=False))
+
+
+_ROW_TYPES: dict[str, type] = {
+    "participant": np.int32,
+    "payer": np.int32,
+    "payee": np.int32,
+    "kind": np.int8,
+    "sequence": np.int32,
+    "rule": np.int32,
+    "year": np.int16,
+    "trigger": np.int32,
+    "due": np.int32,
+    "amount": np.float64,
+}
+
+
+def sort_order(*keys: IntArray) -> IntArray:
+    """Stable order by keys[0], then keys[1], ...: np.lexsort(keys[::-1]), but faster.
+
+    Non-negative offsets of the keys are packed into one int64 when their ranges fit in 62 bits
+    (participant and day always do), so NumPy sorts one key instead of several.
+    """
+    if not keys[0].size:
+        return np.empty(0, np.int64)
+    spans = [(int(k.min()), int(k.max())) for k in keys]
+    widths = [(hi - lo).bit_length() for lo, hi in spans]
+    if sum(widths) > 62:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(keys[0].size, np.int64)
+    for key, (lo, _), width in zip(keys, spans, widths, strict=True):
+        packed <<= width
+        packed |= key - lo
+    return np.argsort(packed, kind="stable")
 
 
 def work_segments(spells: Spells, as_of: int) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
@@ -75,7 +120,7 @@ def work_segments(spells: Spells, as_of: int) -> tuple[IntArray, IntArray, IntAr
     keep = spells.start_day <= end
     who, start, end = spells.participant[keep], spells.start_day[keep], end[keep]
     weekly = spells.weekly_earnings[keep]
-    order = np.lexsort((start, who))
+    order = sort_order(who, start)
     who, start, end, weekly = who[order], start[order], end[order], weekly[order]
     same = who[1:] == who[:-1]
     if not np.any(same & (start[1:] <= end[:-1])):
@@ -92,7 +137,7 @@ def _sweep(
     e_day = np.r_[start, end + 1]
     e_jobs = np.r_[np.ones_like(who), -np.ones_like(who)]
     e_pence = np.r_[pence, -pence]
-    order = np.lexsort((e_day, e_who))
+    order = sort_order(e_who, e_day)
     e_who, e_day = e_who[order], e_day[order]
     jobs, pay = np.cumsum(e_jobs[order]), np.cumsum(e_pence[order])
     # State after the last event of each (participant, day); each person's events sum to zero.
@@ -115,14 +160,13 @@ def participant_events(
     state = KernelState.empty(caseload.size)
     parts = [periodic_events(rules, caseload, as_of)]
     who, start, end, rate = work_segments(spells, as_of)
-    if who.size:
-        starts = np.flatnonzero(np.r_[True, who[1:] != who[:-1]])
-        rank = np.arange(who.size) - np.repeat(starts, np.diff(np.r_[starts, who.size]))
-        by_rank = np.argsort(rank, kind="stable")
-        bounds = np.searchsorted(rank[by_rank], np.arange(int(rank.max()) + 2))
-        for lo, hi in itertools.pairwise(bounds):
-            sel = by_rank[lo:hi]
-            parts.append(advance(rules, caseload, state, who[sel], start[sel], end[sel], rate[sel]))
+    # Segments come sorted by participant: round r takes the r-th segment of each who has one.
+    sel = np.flatnonzero(np.r_[True, who[1:] != who[:-1]]) if who.size else who
+    left = np.diff(np.r_[sel, who.size])
+    while sel.size:
+        parts.append(advance(rules, caseload, state, who[sel], start[sel], end[sel], rate[sel]))
+        more = left > 1
+        sel, left = sel[more] + 1, left[more] - 1
     events = Events.concat(parts)
     # Each part lists participants in order, each one's events in time order, so a stable sort
     # by participant merges them into time order; service fees interleave with outcomes by day,
@@ -146,20 +190,24 @@ def build_ledger(
     lagged = (events.kind == KIND_CODE[PaymentKind.job_outcome]) | (
         events.kind == KIND_CODE[PaymentKind.sustainment]
     )
-    group = participants.group[events.participant]
+    # Select the payable events first, then build rows for them only (no 13M-row copy to drop).
+    due = events.day + np.where(lagged, rules.claim_lag, 0)
+    amount = to_pennies(amount)
+    payable = (due <= as_of) & (amount > 0)
+    who, kind = events.participant[payable], events.kind[payable].astype(np.int64)
     prime_rows = Rows(
-        participant=events.participant,
-        payer=np.zeros(events.size, np.int64),
-        payee=participants.provider[events.participant] + 1,
-        kind=events.kind.astype(np.int64),
-        sequence=events.sequence,
-        rule=group * len(KINDS) + events.kind,
-        year=rules.year_of(participants.attach_day[events.participant]) + 1,
-        trigger=events.day,
-        due=events.day + np.where(lagged, rules.claim_lag, 0),
-        amount=to_pennies(amount),
+        participant=who,
+        payer=np.zeros(who.size, np.int64),
+        payee=participants.provider[who] + 1,
+        kind=kind,
+        sequence=events.sequence[payable],
+        rule=participants.group[who] * len(KINDS) + kind,
+        year=(rules.year_of(participants.attach_day) + 1)[who],
+        trigger=events.day[payable],
+        due=due[payable],
+        amount=amount[payable],
     )
-    prime_rows = prime_rows.where((prime_rows.due <= as_of) & (prime_rows.amount > 0))
+    del due, amount, payable, who, kind
     n_rules = len(rule_texts)
     blocks = [
         *_provider_payments(contract, rules, participants, events, as_of, n_rules),
@@ -327,11 +375,13 @@ class _Names:
         self.rules = pa.array(rules, pa.string())
 
     def table(self, rows: Rows) -> pa.Table:
-        def coded(codes: IntArray, names: pa.Array) -> pa.DictionaryArray:
-            return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), names)
+        def coded(codes: Ints, names: pa.Array) -> pa.DictionaryArray:
+            return pa.DictionaryArray.from_arrays(
+                pa.array(codes.astype(np.int32, copy=False)), names
+            )
 
-        def dates(days: IntArray) -> pa.Array:
-            return pa.array(days.astype(np.int32)).view(pa.date32())
+        def dates(days: Ints) -> pa.Array:
+            return pa.array(days.astype(np.int32, copy=False)).view(pa.date32())
 
         who = np.where(rows.participant >= 0, rows.participant, self.blank)
         return pa.table(
@@ -340,9 +390,9 @@ class _Names:
                 coded(rows.payer, self.parties),
                 coded(rows.payee, self.parties),
                 coded(rows.kind, self.kinds),
-                pa.array(rows.sequence.astype(np.int32)),
+                pa.array(rows.sequence.astype(np.int32, copy=False)),
                 coded(rows.rule, self.rules),
-                pa.array(rows.year.astype(np.int16)),
+                pa.array(rows.year.astype(np.int16, copy=False)),
                 dates(rows.trigger),
                 dates(rows.due),
                 pa.array(rows.amount, pa.float64()),
