@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from pbrlab.contracts.model import ByYear, Contract, PaymentKind
-from pbrlab.payments.rules import to_pennies
+import numpy as np
+
+from pbrlab.contracts.model import Contract, PaymentKind
+from pbrlab.payments.rules import compile_rules, to_pennies
 
 
 @dataclass(frozen=True)
@@ -27,40 +29,31 @@ class MaximumPayment:
 def maximum_payments(contract: Contract, year: int) -> list[MaximumPayment]:
     """Per group: the sum of every payment one participant attached in `year` can earn.
 
-    Outcome tariffs carry the bid discount; the per-participant cap, if any, bounds the total.
+    Read from the same compiled tariffs the payment engine uses, so tariffs carry the bid
+    discount, service fees count only the periods that fit in the attachment window, and the
+    per-participant cap, if any, bounds the total.
     """
-    n_years = len(contract.contract_years.starts)
-    if not 1 <= year <= n_years:
-        raise ValueError(f"contract year must be between 1 and {n_years}; found {year}")
-
-    def amount(by_year: ByYear | None, kind: PaymentKind) -> float:
-        if by_year is None:
-            return 0.0
-        values = by_year.value
-        value = values[min(year, len(values)) - 1]
-        if kind in contract.discount_applies_to:
-            value *= 1.0 - contract.discount
-        return float(to_pennies(value))
-
-    cap = contract.cap_per_participant.value if contract.cap_per_participant else float("inf")
+    rules = compile_rules(contract)
+    if not 1 <= year <= rules.n_years:
+        raise ValueError(f"contract year must be between 1 and {rules.n_years}; found {year}")
+    y = year - 1
+    fees = rules.fees
+    periods = np.minimum(rules.service_max, rules.attachment_days // rules.service_days)
     rows = []
-    for g in contract.groups:
-        attachment = amount(g.attachment_fee, PaymentKind.attachment)
-        service = (
-            amount(g.service_fee.fee, PaymentKind.service_fee) * g.service_fee.max_count.value
-            if g.service_fee
-            else 0.0
-        )
-        outcome = amount(g.job_outcome.fee if g.job_outcome else None, PaymentKind.job_outcome)
-        sustainment = (
-            amount(g.sustainment.fee, PaymentKind.sustainment) * g.sustainment.max_count.value
-            if g.sustainment
-            else 0.0
-        )
-        total = min(cap, attachment + service + outcome + sustainment)
+    for g, group_id in enumerate(rules.ids):
+        attachment = float(fees[PaymentKind.attachment][g, y])
+        service = float(fees[PaymentKind.service_fee][g, y] * periods[g])
+        outcome = float(fees[PaymentKind.job_outcome][g, y]) if rules.has_outcome[g] else 0.0
+        sustainment = float(fees[PaymentKind.sustainment][g, y] * rules.sustain_max[g])
+        total = min(rules.cap, attachment + service + outcome + sustainment)
         rows.append(
             MaximumPayment(
-                g.id, attachment, round(service, 2), outcome, round(sustainment, 2), round(total, 2)
+                group_id,
+                attachment,
+                float(to_pennies(service)),
+                outcome,
+                float(to_pennies(sustainment)),
+                float(to_pennies(total)),
             )
         )
     return rows

@@ -23,7 +23,7 @@ from pbrlab.contracts.model import PaymentKind
 from pbrlab.payments.rules import BREAK_RULES, KIND_CODE, NO_DAY, GroupRules
 
 _EPS = 1e-6  # pounds: earnings within a millionth of the threshold count as reaching it
-_RESET, _PAUSE, _STOP = (np.int8(BREAK_RULES.index(r)) for r in ("reset", "pause", "stop"))
+_RESET, _STOP = (np.int8(BREAK_RULES.index(r)) for r in ("reset", "stop"))  # 'pause' keeps
 
 
 @dataclass
@@ -225,7 +225,8 @@ def periodic_events(rules: GroupRules, caseload: Caseload, as_of: int) -> Events
 def price(rules: GroupRules, caseload: Caseload, state: KernelState, events: Events) -> FloatArray:
     """Amount of each event: the tariff for its group and year, within the participant's cap.
 
-    Events are capped in the order given, so callers pass them in time order.
+    Events are capped in the order given, so callers pass them in time order; what is paid is
+    added to `state.paid`, so later calls continue from it.
     """
     if events.size == 0:
         return np.zeros(0)

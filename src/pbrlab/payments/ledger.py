@@ -124,7 +124,7 @@ def work_segments(spells: Spells, as_of: int) -> tuple[IntArray, IntArray, IntAr
     who, start, end, weekly = who[order], start[order], end[order], weekly[order]
     same = who[1:] == who[:-1]
     if not np.any(same & (start[1:] <= end[:-1])):
-        return who, start, end, weekly / 7.0
+        return who, start, end, np.round(weekly * 100) / 700.0  # same pence as _sweep
     return _sweep(who, start, end, weekly)
 
 
@@ -168,13 +168,8 @@ def participant_events(
         more = left > 1
         sel, left = sel[more] + 1, left[more] - 1
     events = Events.concat(parts)
-    # Each part lists participants in order, each one's events in time order, so a stable sort
-    # by participant merges them into time order; service fees interleave with outcomes by day,
-    # which only matters when a cap decides which payment is cut.
-    if np.isfinite(rules.cap) and rules.service_max.any():
-        order = np.lexsort((events.kind, events.day, events.participant))
-    else:
-        order = np.argsort(events.participant, kind="stable")
+    # Time order within each participant; the day and kind keys are what the cap cuts by.
+    order = sort_order(events.participant, events.day, events.kind.astype(np.int64))
     events = events.take(order)
     return events, price(rules, caseload, state, events)
 

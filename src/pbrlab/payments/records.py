@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 
 from pbrlab.arrays import FloatArray, IntArray
 from pbrlab.errors import InputError
-from pbrlab.payments.rules import NO_DAY
+from pbrlab.payments.rules import NO_DAY, to_pennies
 
 PARTICIPANT_COLUMNS = (
     "participant_id",
@@ -277,7 +277,7 @@ def _earnings(table: pa.Table, where: _Locator) -> FloatArray:
     if bad.size:
         row = int(bad[0])
         raise where.error(row, "weekly_earnings", "zero or more pounds per week", str(values[row]))
-    return values
+    return to_pennies(values)
 
 
 def _iso(day: int | np.integer) -> str:

@@ -33,7 +33,8 @@ KIND_CODE = {kind: np.int8(i) for i, kind in enumerate(KINDS)}
 
 def to_pennies(pounds: FloatArray | float) -> FloatArray:
     """Round to the penny, halves up, as the decimal amount would (not its binary neighbour)."""
-    return np.floor(np.asarray(pounds, np.float64) * 100.0 + 0.5 + 1e-6) / 100.0
+    pence = np.asarray(pounds, np.float64) * 100.0
+    return np.floor(pence + 0.5 + 1e-6 + np.abs(pence) * 1e-12) / 100.0
 
 
 def to_day(value: object) -> int:
@@ -85,7 +86,7 @@ def compile_rules(contract: Contract) -> GroupRules:
             amounts = np.zeros(n_years) if by_year is None else _by_year(by_year, n_years)
             if kind in contract.discount_applies_to:
                 amounts = amounts * (1.0 - contract.discount)
-            fees[kind].append(amounts)
+            fees[kind].append(to_pennies(amounts))
     cap = contract.cap_per_participant
     return GroupRules(
         ids=tuple(g.id for g in contract.groups),
@@ -93,7 +94,7 @@ def compile_rules(contract: Contract) -> GroupRules:
         attachment_days=7 * contract.attachment_weeks.value,
         claim_lag=contract.claim_lag_days.value,
         fees={kind: np.vstack(rows) for kind, rows in fees.items()},
-        cap=np.inf if cap is None else cap.value,
+        cap=np.inf if cap is None else float(to_pennies(cap.value)),
         **{name: np.array(values, _DTYPES[name]) for name, values in columns.items()},
     )
 
