@@ -28,9 +28,11 @@ WORK_PROGRAMME_GROUPS: tuple[str, ...] = (
     "jsa_prison_leavers",
 )
 
-Money = Annotated[StrictFloat, Field(ge=0.0)]
-Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0)]
-PositiveInt = Annotated[StrictInt, Field(gt=0)]
+Money = Annotated[StrictFloat, Field(ge=0.0, le=1e12, allow_inf_nan=False)]
+Fraction = Annotated[StrictFloat, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+PositiveInt = Annotated[StrictInt, Field(gt=0, le=10_000)]
+"""Counts of weeks, days, months or payments: bounded so that dates stay within the calendar."""
+Lag = Annotated[StrictInt, Field(ge=0, le=3_650)]
 Identifier = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", max_length=64)]
 
 
@@ -52,6 +54,15 @@ class PaymentKind(StrEnum):
     incentive = "incentive"
     delivery_fee = "delivery_fee"
     management_fee = "management_fee"
+
+
+#: Kinds paid per participant (the rest are paid per provider).
+PARTICIPANT_KINDS = (
+    PaymentKind.attachment,
+    PaymentKind.service_fee,
+    PaymentKind.job_outcome,
+    PaymentKind.sustainment,
+)
 
 
 class Strict(BaseModel):
@@ -199,7 +210,25 @@ class SubcontractTerms(Strict):
     fee_applies_to: list[PaymentKind] = Field(
         min_length=1, description="passed-through kinds the management fee is taken from"
     )
-    payment_lag_weeks: Sourced[Annotated[StrictInt, Field(ge=0)]]
+    payment_lag_weeks: Sourced[Lag]
+
+    @model_validator(mode="after")
+    def _kinds_that_can_pass(self) -> SubcontractTerms:
+        for i, kind in enumerate(self.pass_through):
+            if kind not in PARTICIPANT_KINDS:
+                raise FieldError(
+                    ("pass_through", i),
+                    f"expected a participant payment kind {[k.value for k in PARTICIPANT_KINDS]}; "
+                    f"found {kind.value!r}",
+                )
+        passed = [k.value for k in self.pass_through]
+        for i, kind in enumerate(self.fee_applies_to):
+            if kind not in self.pass_through:
+                raise FieldError(
+                    ("fee_applies_to", i),
+                    f"expected one of the pass_through kinds {passed}; found {kind.value!r}",
+                )
+        return self
 
 
 class ContractYears(Strict):
@@ -237,7 +266,7 @@ class Contract(Strict):
     commissioner: str = Field(default="commissioner", min_length=1, description="the payer")
     contract_years: ContractYears
     attachment_weeks: Sourced[PositiveInt] = Field(description="the attachment window in weeks")
-    claim_lag_days: Sourced[Annotated[StrictInt, Field(ge=0)]] = Field(
+    claim_lag_days: Sourced[Lag] = Field(
         description="days from a job outcome or sustainment trigger to its payment"
     )
     bid_discount: Sourced[Fraction] | None = Field(
@@ -255,6 +284,13 @@ class Contract(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Contract:
+        for i, kind in enumerate(self.discount_applies_to):
+            if kind not in PARTICIPANT_KINDS:
+                raise FieldError(
+                    ("discount_applies_to", i),
+                    f"expected a participant payment kind {[k.value for k in PARTICIPANT_KINDS]}; "
+                    f"found {kind.value!r}",
+                )
         ids = [g.id for g in self.groups]
         for i, group_id in enumerate(ids):
             if group_id in ids[:i]:

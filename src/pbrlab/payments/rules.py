@@ -13,6 +13,7 @@ import numpy.typing as npt
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import (
+    PARTICIPANT_KINDS,
     ByYear,
     Contract,
     EarningsThreshold,
@@ -78,7 +79,7 @@ def compile_rules(contract: Contract) -> GroupRules:
     """Turn a validated contract into arrays the kernel indexes by group."""
     n_years = len(contract.contract_years.starts)
     columns: dict[str, list[object]] = {}
-    fees: dict[PaymentKind, list[FloatArray]] = {kind: [] for kind in _FEE_KINDS}
+    fees: dict[PaymentKind, list[FloatArray]] = {kind: [] for kind in PARTICIPANT_KINDS}
     for group in contract.groups:
         for name, value in _group_parameters(group).items():
             columns.setdefault(name, []).append(value)
@@ -98,13 +99,6 @@ def compile_rules(contract: Contract) -> GroupRules:
         **{name: np.array(values, _DTYPES[name]) for name, values in columns.items()},
     )
 
-
-_FEE_KINDS = (
-    PaymentKind.attachment,
-    PaymentKind.service_fee,
-    PaymentKind.job_outcome,
-    PaymentKind.sustainment,
-)
 
 _DTYPES: dict[str, type] = {
     "has_outcome": np.bool_,
