@@ -17,9 +17,7 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        tmp.chmod(0o666 & ~umask)  # mkstemp makes 0600; give the file the usual permissions
+        tmp.chmod(0o644)  # mkstemp makes 0600; results are meant to be shared
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)

@@ -27,6 +27,44 @@ def first_group(data: dict[str, Any]) -> dict[str, Any]:
 
 REFUSED = [
     (
+        "discount on a provider-level kind",
+        lambda d: d.update(discount_applies_to=["job_outcome", "delivery_fee"]),
+        "discount_applies_to[1]",
+        "'delivery_fee'",
+    ),
+    (
+        "pass-through of a provider-level kind",
+        lambda d: d["subcontract"].update(pass_through=["job_outcome", "incentive"]),
+        "subcontract.pass_through[1]",
+        "'incentive'",
+    ),
+    (
+        "management fee on a kind that is not passed through",
+        lambda d: d["subcontract"].update(
+            pass_through=["job_outcome"], fee_applies_to=["job_outcome", "sustainment"]
+        ),
+        "subcontract.fee_applies_to[1]",
+        "'sustainment'",
+    ),
+    (
+        "infinite money",
+        lambda d: first_group(d)["job_outcome"]["fee"].update(value=[float("inf")]),
+        "groups[jsa_18_24].job_outcome.fee.value[0]",
+        "inf",
+    ),
+    (
+        "absurd count",
+        lambda d: first_group(d)["sustainment"]["max_count"].update(value=10**12),
+        "groups[jsa_18_24].sustainment.max_count.value",
+        "1000000000000",
+    ),
+    (
+        "number written as text",
+        lambda d: d["claim_lag_days"].update(value="21"),
+        "claim_lag_days.value",
+        "'21'",
+    ),
+    (
         "unknown top-level key",
         lambda d: d.update(colour="blue"),
         "colour",

@@ -15,8 +15,8 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import maximum_payments
@@ -37,8 +37,9 @@ contract_app = typer.Typer(
 )
 app.add_typer(contract_app, name="contract")
 
-out = Console()
-err = Console(stderr=True)
+# Markup off: names and paths come from user data, and "[x]" in them must print as written.
+out = Console(markup=False, highlight=False)
+err = Console(stderr=True, markup=False, highlight=False)
 
 
 class Format(StrEnum):
@@ -60,7 +61,7 @@ def friendly(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except InputError as exc:
-            err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
+            err.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
             raise typer.Exit(2) from None
 
     return wrapper
@@ -90,7 +91,7 @@ def contract_show(
     if format is Format.json:
         print(model.model_dump_json(indent=2, exclude_none=True))
         return
-    out.print(f"[bold]{model.name}[/] ({model.id})")
+    out.print(Text.assemble((model.name, "bold"), f" ({model.id})"))
     if model.description:
         out.print(model.description)
     years = ", ".join(str(d) for d in model.contract_years.starts)
@@ -143,7 +144,11 @@ def contract_show(
 def contract_validate(file: Annotated[Path, typer.Argument(help="A contract .toml file.")]) -> None:
     """Check a contract file; exit non-zero with one message naming the problem."""
     model = load_contract(file)
-    out.print(f"[green]ok[/] {file}: contract {model.id!r} with {len(model.groups)} groups")
+    out.print(
+        Text.assemble(
+            ("ok", "green"), f" {file}: contract {model.id!r} with {len(model.groups)} groups"
+        )
+    )
 
 
 @contract_app.command("schema")

@@ -46,11 +46,15 @@ def parse_contract(data: dict[str, Any], label: str) -> Contract:
 
 def _read(name_or_file: str) -> tuple[str, str]:
     path = Path(name_or_file)
-    if path.suffix == ".toml" or path.exists():
+    if path.suffix == ".toml" or path.is_file():
         try:
-            return path.read_text(encoding="utf-8"), str(path)
+            return path.read_text(encoding="utf-8-sig"), str(path)
         except OSError as exc:
             raise InputError(str(path), "", f"cannot read the file ({exc.strerror})") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                str(path), "", f"expected UTF-8 text; found byte {exc.object[exc.start]:#x}"
+            ) from None
     if name_or_file in preset_names():
         resource = resources.files(_PRESETS) / f"{name_or_file}.toml"
         return resource.read_text(encoding="utf-8"), f"preset {name_or_file}"

@@ -35,11 +35,11 @@ def compute_ledger(
     participants: str | Path,
     spells: str | Path,
     contract: Contract | str | Path,
-    as_of: str | None = None,
+    as_of: str | dt.date | None = None,
 ) -> tuple[pa.Table, str]:
     """The ledger of payments due by `as_of` (default: the latest date in the records)."""
     model = contract if isinstance(contract, Contract) else load_contract(contract)
-    people = read_participants(participants, tuple(g.id for g in model.groups))
+    people = read_participants(participants, tuple(g.id for g in model.groups), model.commissioner)
     work = read_spells(spells, people)
     if as_of is None and people.size == 0:
         raise InputError(
@@ -56,7 +56,7 @@ def run_payments(
     participants: str | Path,
     spells: str | Path,
     contract: Contract | str | Path,
-    as_of: str | None,
+    as_of: str | dt.date | None,
     out: str | Path,
 ) -> PaymentRun:
     """Compute the ledger, write it atomically to `out` (.parquet), and summarise it."""
@@ -80,7 +80,9 @@ def run_payments(
     return PaymentRun(ledger, totals(ledger), stamp)
 
 
-def _parse_day(text: str) -> int:
+def _parse_day(text: str | dt.date) -> int:
+    if isinstance(text, dt.date):
+        return (text - dt.date(1970, 1, 1)).days
     try:
         if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
             raise ValueError(text)

@@ -205,7 +205,10 @@ def build_ledger(
     del due, amount, payable, who, kind
     n_rules = len(rule_texts)
     blocks = [
-        *_provider_payments(contract, rules, participants, events, as_of, n_rules),
+        *(
+            b.where(b.amount > 0)
+            for b in _provider_payments(contract, rules, participants, events, as_of, n_rules)
+        ),
         prime_rows,
         *_subcontract_flows(contract, participants, prime_rows, as_of, n_rules),
     ]
@@ -292,6 +295,8 @@ def _provider_payments(
 def _instalments(total: float, count: int) -> FloatArray:
     """Equal instalments rounded to the penny; the last one takes the rounding remainder."""
     each = float(to_pennies(total / count))
+    if each * (count - 1) > total:  # tiny totals: rounding up would leave a negative remainder
+        each = np.floor(total / count * 100) / 100
     amounts = np.full(count, each)
     amounts[-1] = to_pennies(total - each * (count - 1))
     return amounts

@@ -30,6 +30,8 @@ PARTICIPANT_OPTIONAL = ("subcontractor_id",)
 SPELL_COLUMNS = ("participant_id", "start_date", "end_date")
 SPELL_OPTIONAL = ("weekly_earnings",)
 
+_FIRST_DAY = int(np.datetime64("1900-01-01", "D").astype(np.int64))
+_LAST_DAY = int(np.datetime64("2199-12-31", "D").astype(np.int64))
 _STRINGS = ("participant_id", "payment_group", "provider_id", "subcontractor_id")
 _DATES = ("referral_date", "attachment_date", "start_date", "end_date")
 
@@ -65,8 +67,10 @@ class Spells:
         return int(self.participant.size)
 
 
-def read_participants(path: str | Path, group_ids: tuple[str, ...]) -> Participants:
-    """Read and check a participants table against the contract's payment groups."""
+def read_participants(
+    path: str | Path, group_ids: tuple[str, ...], commissioner: str = ""
+) -> Participants:
+    """Read and check a participants table against the contract's groups and payer."""
     table = _read(Path(path), PARTICIPANT_COLUMNS, PARTICIPANT_OPTIONAL)
     where = _Locator(Path(path))
     for name in ("participant_id", "payment_group", "provider_id"):
@@ -94,6 +98,7 @@ def read_participants(path: str | Path, group_ids: tuple[str, ...]) -> Participa
             str(ids[dup[0]]),
         )
 
+    _distinct_parties(table, where, commissioner)
     group = _codes(table["payment_group"], list(group_ids), where, "payment_group")
     providers = pc.unique(table["provider_id"]).to_pylist()
     subs_column = table["subcontractor_id"] if "subcontractor_id" in table.column_names else None
@@ -114,6 +119,29 @@ def read_participants(path: str | Path, group_ids: tuple[str, ...]) -> Participa
         attach_day=attach[order],
         organisations=organisations,
     )
+
+
+def _distinct_parties(table: pa.Table, where: _Locator, commissioner: str) -> None:
+    """A provider is not the commissioner, and a subcontractor is not its own prime."""
+    for name in ("provider_id", "subcontractor_id"):
+        if name in table.column_names:
+            same = pc.fill_null(pc.equal(table[name], commissioner), False)
+            bad = np.flatnonzero(same.to_numpy(zero_copy_only=False))
+            if bad.size:
+                raise where.error(
+                    int(bad[0]), name, "an organisation other than the commissioner", commissioner
+                )
+    if "subcontractor_id" in table.column_names:
+        same = pc.fill_null(pc.equal(table["subcontractor_id"], table["provider_id"]), False)
+        bad = np.flatnonzero(same.to_numpy(zero_copy_only=False))
+        if bad.size:
+            row = int(bad[0])
+            raise where.error(
+                row,
+                "subcontractor_id",
+                "a subcontractor other than the prime itself",
+                str(table["subcontractor_id"][row]),
+            )
 
 
 def read_spells(path: str | Path, participants: Participants) -> Spells:
@@ -195,15 +223,47 @@ def _read(path: Path, required: tuple[str, ...], optional: tuple[str, ...]) -> p
             f"column {missing[0]}",
             f"expected columns {list(required)}; found {table.column_names}",
         )
+    repeated = sorted({c for c in table.column_names if table.column_names.count(c) > 1})
+    if repeated:
+        raise InputError(
+            str(path), f"column {repeated[0]}", "expected each column once; found it twice"
+        )
     columns = [c for c in (*required, *optional) if c in table.column_names]
     table = table.select(columns)
-    casts = {c: pa.string() for c in _STRINGS if c in columns}
-    for name, typ in casts.items():
-        if not pa.types.is_string(table[name].type):
-            table = table.set_column(
-                table.column_names.index(name), name, pc.cast(table[name], typ)
-            )
+    for name in columns:
+        table = table.set_column(
+            table.column_names.index(name), name, _normalised(path, name, table[name])
+        )
     return table.combine_chunks()
+
+
+def _normalised(path: Path, name: str, col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Plain types for every column: dictionaries decoded, ids as strings, blank text as null."""
+    if pa.types.is_dictionary(col.type):
+        col = pc.cast(col, col.type.value_type)
+    if pa.types.is_large_string(col.type):
+        col = pc.cast(col, pa.string())
+    if not _allowed_type(name, col.type):
+        raise InputError(
+            str(path), f"column {name}", f"expected text, numbers or dates; found type {col.type}"
+        )
+    if name in _STRINGS and not pa.types.is_string(col.type):
+        col = pc.cast(col, pa.string())
+    if pa.types.is_string(col.type):
+        col = pc.if_else(pc.equal(pc.utf8_trim_whitespace(col), ""), None, col)
+    return col
+
+
+def _allowed_type(name: str, typ: pa.DataType) -> bool:
+    if pa.types.is_null(typ) or pa.types.is_string(typ):
+        return True
+    if name == "weekly_earnings":
+        return bool(
+            pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ)
+        )
+    if name.endswith("_date"):
+        return bool(pa.types.is_date(typ) or pa.types.is_timestamp(typ))
+    return bool(pa.types.is_integer(typ))
 
 
 def _no_nulls(table: pa.Table, column: str, where: _Locator, expected: str) -> None:
@@ -229,14 +289,22 @@ def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> I
         if bad.size:
             raise where.error(int(bad[0]), column, "a date as YYYY-MM-DD", str(col[int(bad[0])]))
         col = parsed
+    if pa.types.is_null(col.type):
+        col = pc.cast(col, pa.date32())
     try:
         dates = pc.cast(col, pa.date32())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        raise where.error(0, column, "a date column", str(col.type)) from None
+        raise InputError(
+            str(where.path), f"column {column}", f"expected dates; found type {col.type}"
+        ) from None
     nulls = pc.is_null(dates).to_numpy(zero_copy_only=False)
     if required and nulls.any():
         raise where.error(int(np.flatnonzero(nulls)[0]), column, "a date", "an empty value")
     days: IntArray = pc.fill_null(pc.cast(dates, pa.int32()), 0).to_numpy().astype(np.int64)
+    out_of_range = np.flatnonzero(~nulls & ((days < _FIRST_DAY) | (days > _LAST_DAY)))
+    if out_of_range.size:
+        row = int(out_of_range[0])
+        raise where.error(row, column, "a date from 1900 to 2199", _iso(days[row]))
     days[nulls] = NO_DAY
     return days
 
