@@ -23,6 +23,9 @@ from pbrlab.contracts.maximum import maximum_payments
 from pbrlab.contracts.model import Contract
 from pbrlab.errors import InputError
 from pbrlab.payments.engine import PaymentRun, run_payments
+from pbrlab.scenarios.load import load_scenario
+from pbrlab.scenarios.load import preset_names as scenario_presets
+from pbrlab.scenarios.model import Scenario
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,6 +39,8 @@ contract_app = typer.Typer(
     help="Contracts as data: list, show, validate, price.", no_args_is_help=True
 )
 app.add_typer(contract_app, name="contract")
+scenario_app = typer.Typer(help="Scenarios as data: list, show, validate.", no_args_is_help=True)
+app.add_typer(scenario_app, name="scenario")
 
 # Markup off: names and paths come from user data, and "[x]" in them must print as written.
 out = Console(markup=False, highlight=False)
@@ -201,6 +206,57 @@ def contract_max_payments(
             ]
             table.add_row(r.group, *(f"£{c:,.2f}" for c in cells))
         out.print(table)
+
+
+ScenarioArg = Annotated[str, typer.Argument(help="A preset name or a scenario .toml file.")]
+
+
+@scenario_app.command("list")
+@friendly
+def scenario_list() -> None:
+    """List the shipped scenario presets."""
+    table = Table("preset", "name", "areas", "providers")
+    for name in scenario_presets():
+        scenario = load_scenario(name)
+        table.add_row(name, scenario.name, str(len(scenario.areas)), str(len(scenario.providers)))
+    out.print(table)
+
+
+@scenario_app.command("show")
+@friendly
+def scenario_show(
+    scenario: ScenarioArg, format: Annotated[Format, typer.Option()] = Format.table
+) -> None:
+    """Show a scenario with everything it extends resolved."""
+    model = load_scenario(scenario)
+    if format is Format.json:
+        print(model.model_dump_json(indent=2, exclude_none=True))
+        return
+    out.print(Text.assemble((model.name, "bold"), f" ({model.id})"))
+    calendar = model.calendar
+    out.print(
+        f"Referrals {calendar.start} to {calendar.referrals_end}, follow-up to {calendar.end}; "
+        f"scale {model.scale}, seed {model.seed}"
+    )
+    table = Table("area", "referral share", "providers (contract)")
+    for area in model.areas:
+        providers = [f"{p.id} ({p.contract})" for p in model.providers if p.area == area.id]
+        table.add_row(area.id, f"{area.referral_share.value:.1%}", ", ".join(providers))
+    out.print(table)
+
+
+@scenario_app.command("validate")
+@friendly
+def scenario_validate(file: Annotated[Path, typer.Argument(help="A scenario .toml file.")]) -> None:
+    """Check a scenario file and the scenarios it extends."""
+    model = load_scenario(file)
+    out.print(Text.assemble(("ok", "green"), f" {file}: scenario {model.id!r}"))
+
+
+@scenario_app.command("schema")
+def scenario_schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    print(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
 @app.command("payments")

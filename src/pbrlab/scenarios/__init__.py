@@ -1,0 +1,1 @@
+"""Scenarios as data: the simulated commissioning system, its defaults and overlays."""

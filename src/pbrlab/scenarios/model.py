@@ -1,0 +1,229 @@
+"""The scenario language: typed, validated models of a simulated commissioning system.
+
+A scenario file (TOML) maps onto these models the way a contract file maps onto
+`pbrlab.contracts.model`: unknown keys are errors, and every default number carries a `source`
+or an `assumption`. Hazards are weekly probabilities; money is in pounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import Field, StrictFloat, StrictInt, model_validator
+
+from pbrlab.contracts.model import (
+    FieldError,
+    Fraction,
+    Identifier,
+    Money,
+    PositiveInt,
+    Sourced,
+    Strict,
+)
+
+PositiveFloat = Annotated[StrictFloat, Field(gt=0.0, le=1e6, allow_inf_nan=False)]
+Count = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
+Scale = Annotated[StrictFloat, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+
+
+class Calendar(Strict):
+    """The simulated span: referrals from `start` to `referrals_end`, follow-up to `end`."""
+
+    start: dt.date
+    referrals_end: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Calendar:
+        if not self.start < self.referrals_end <= self.end:
+            raise FieldError(
+                ("referrals_end",),
+                f"expected start < referrals_end <= end; found {self.start}, "
+                f"{self.referrals_end}, {self.end}",
+            )
+        return self
+
+
+class Milestone(Strict):
+    """Cumulative national referrals by a date (the published totals)."""
+
+    date: dt.date
+    cumulative: Sourced[Count]
+
+
+class GroupMix(Strict):
+    """Shares of referrals by payment group from a date until the next mix starts."""
+
+    starts: dt.date
+    shares: dict[Identifier, Fraction]
+    source: str | None = Field(default=None, min_length=3)
+    assumption: str | None = Field(default=None, min_length=3)
+
+    @model_validator(mode="after")
+    def _evidence_and_total(self) -> GroupMix:
+        if (self.source is None) == (self.assumption is None):
+            found = "both" if self.source is not None else "neither"
+            raise ValueError(f"expected exactly one of 'source' or 'assumption'; found {found}")
+        total = sum(self.shares.values())
+        if abs(total - 1.0) > 1e-6:
+            raise FieldError(("shares",), f"expected shares adding up to 1; found {total:.6f}")
+        return self
+
+
+class Referrals(Strict):
+    milestones: list[Milestone] = Field(min_length=1)
+    mix: list[GroupMix] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _increasing(self) -> Referrals:
+        for i in range(1, len(self.milestones)):
+            before, now = self.milestones[i - 1], self.milestones[i]
+            if now.date <= before.date or now.cumulative.value < before.cumulative.value:
+                raise FieldError(
+                    ("milestones", i),
+                    f"expected a later date and a cumulative count no smaller than "
+                    f"{before.cumulative.value:,} on {before.date}; found "
+                    f"{now.cumulative.value:,} on {now.date}",
+                )
+        for i in range(1, len(self.mix)):
+            if self.mix[i].starts <= self.mix[i - 1].starts:
+                raise FieldError(
+                    ("mix", i, "starts"),
+                    f"expected a date after {self.mix[i - 1].starts}; found {self.mix[i].starts}",
+                )
+        return self
+
+
+class GroupBehaviour(Strict):
+    """How participants of one payment group move in and out of work."""
+
+    id: Identifier
+    job_entry_hazard: Sourced[Fraction] = Field(
+        description="weekly job-entry probability with no programme, at average labour demand"
+    )
+    frailty_shape: Sourced[PositiveFloat] = Field(
+        description="gamma shape of individual employability (mean 1); smaller = more spread"
+    )
+    separation_hazard: Sourced[Fraction] = Field(
+        description="weekly job-loss probability in the first 13 weeks of a job"
+    )
+    later_separation_hazard: Sourced[Fraction] = Field(
+        description="weekly job-loss probability after 13 weeks in a job"
+    )
+    other_exit_hazard: Sourced[Fraction] = Field(
+        description="weekly probability of leaving for reasons other than work"
+    )
+
+
+class Area(Strict):
+    """A contract package area and its labour market."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    referral_share: Sourced[Fraction]
+    unemployment: Sourced[Annotated[list[Fraction], Field(min_length=1)]] = Field(
+        description="unemployment rate by calendar year from the calendar's start year"
+    )
+
+
+class Provider(Strict):
+    """An organisation holding a contract in an area."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    area: Identifier
+    sector: Literal["private", "voluntary", "public"]
+    contract: str = Field(min_length=1, description="a contract preset name or .toml file")
+    referral_share: Sourced[Fraction] | None = Field(
+        default=None, description="share of the area's referrals (default: equal shares)"
+    )
+    adviser_hours_per_week: Sourced[PositiveFloat]
+    cost_per_hour: Sourced[Money]
+    starting_cash: Sourced[Money]
+
+
+class LabourMarket(Strict):
+    reference_unemployment: Sourced[Fraction] = Field(
+        description="the unemployment rate at which job-entry hazards take their stated values"
+    )
+    demand_elasticity: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]] = Field(
+        description="job-entry hazard scales as (reference / unemployment) ** elasticity"
+    )
+
+
+class Behaviour(Strict):
+    """Provider decision parameters (the allocation rule of docs/simulation-design.md)."""
+
+    judgement_noise: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]] = Field(
+        description="sd of the provider's error on the logit of each participant's outcome chance"
+    )
+    professional_norm: Sourced[Fraction] = Field(
+        description="weight on need rather than expected payment (0 = pure profit, 1 = equal)"
+    )
+    service_effect: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]] = Field(
+        description="relative rise in the job-entry hazard at full service intensity"
+    )
+    full_service_hours: Sourced[PositiveFloat] = Field(
+        description="adviser hours per week that count as full service intensity"
+    )
+    minimum_contact_hours: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=40.0)]]
+    parked_below_hours: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=40.0)]] = Field(
+        description="average weekly hours below which a participant counts as parked"
+    )
+
+
+class Scenario(Strict):
+    """A simulated commissioning system: who is referred, where, to whom, under which contract."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    description: str = ""
+    extends: str | None = Field(
+        default=None, description="a scenario preset or file whose values this one overrides"
+    )
+    seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+    scale: Scale = Field(description="fraction of national volumes simulated")
+    calendar: Calendar
+    attachment_weeks: Sourced[PositiveInt]
+    referrals: Referrals
+    groups: list[GroupBehaviour] = Field(min_length=1)
+    areas: list[Area] = Field(min_length=1)
+    providers: list[Provider] = Field(min_length=1)
+    labour_market: LabourMarket
+    behaviour: Behaviour
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        groups = [g.id for g in self.groups]
+        areas = [a.id for a in self.areas]
+        providers = [p.id for p in self.providers]
+        for name, ids in (("groups", groups), ("areas", areas), ("providers", providers)):
+            for i, item in enumerate(ids):
+                if item in ids[:i]:
+                    raise FieldError((name, i, "id"), f"expected a new id; found {item!r} again")
+        for m, mix in enumerate(self.referrals.mix):
+            for group in mix.shares:
+                if group not in groups:
+                    raise FieldError(
+                        ("referrals", "mix", m, "shares", group),
+                        f"expected one of the scenario's groups {groups}; found {group!r}",
+                    )
+        total = sum(a.referral_share.value for a in self.areas)
+        if abs(total - 1.0) > 1e-6:
+            raise FieldError(
+                ("areas",), f"expected area referral shares adding up to 1; found {total:.6f}"
+            )
+        for p, provider in enumerate(self.providers):
+            if provider.area not in areas:
+                raise FieldError(
+                    ("providers", p, "area"),
+                    f"expected one of the scenario's areas; found {provider.area!r}",
+                )
+        served = {p.area for p in self.providers}
+        for a, area in enumerate(self.areas):
+            if area.id not in served:
+                raise FieldError(
+                    ("areas", a, "id"), f"expected at least one provider in area {area.id!r}"
+                )
+        return self
