@@ -94,6 +94,9 @@ def _expectation(msg: str) -> str:
     for word in ("greater", "less", "at least", "at most"):
         msg = msg.replace(f"Input should be {word}", f"expected a value {word}")
     msg = msg.replace("Input should be", "expected").replace("Input should have", "expected")
+    msg = msg.replace("String should have", "expected text with")
+    msg = msg.replace("String should match pattern", "expected text matching")
+    msg = msg.replace("List should have", "expected a list with")
     return msg if msg.startswith("expected") else f"expected: {msg}"
 
 

@@ -162,7 +162,5 @@ def test_the_preset_round_trips_through_its_own_dump() -> None:
 def test_schema_describes_every_top_level_key() -> None:
     schema = Contract.model_json_schema()
     assert set(BASE) <= set(schema["properties"])
-    assert {"id", "name", "groups", "contract_years", "attachment_weeks"} <= set(
-        schema["required"]
-    )
+    assert {"id", "name", "groups", "contract_years", "attachment_weeks"} <= set(schema["required"])
     assert schema["additionalProperties"] is False

@@ -69,8 +69,14 @@ def test_case(path: Path, tmp_path: Path) -> None:
     write_csv(
         participants,
         case["participants"],
-        ["participant_id", "payment_group", "provider_id", "referral_date", "attachment_date",
-         "subcontractor_id"],
+        [
+            "participant_id",
+            "payment_group",
+            "provider_id",
+            "referral_date",
+            "attachment_date",
+            "subcontractor_id",
+        ],
     )
     write_csv(
         spells,
