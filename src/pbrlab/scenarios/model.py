@@ -138,9 +138,13 @@ class Provider(Strict):
     referral_share: Sourced[Fraction] | None = Field(
         default=None, description="share of the area's referrals (default: equal shares)"
     )
-    adviser_hours_per_week: Sourced[PositiveFloat]
+    adviser_hours_per_week: Sourced[PositiveFloat] = Field(
+        description="this provider's adviser hours at national scale (the simulator scales it)"
+    )
     cost_per_hour: Sourced[Money]
-    starting_cash: Sourced[Money]
+    starting_cash: Sourced[Money] = Field(
+        description="cash at the start, at national scale (the simulator scales it)"
+    )
 
 
 class LabourMarket(Strict):
