@@ -1,0 +1,80 @@
+"""Drawing the participants referred in each week, as arrays.
+
+Every week's draws come from their own generator, `SeedSequence(seed, spawn_key=(week,))`, so a
+week's cohort is the same however the run is split between processes or machines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pbrlab.arrays import Columns, FloatArray, IntArray
+from pbrlab.population.referrals import WeeklyReferrals
+from pbrlab.scenarios.model import Scenario
+
+
+@dataclass
+class Cohort(Columns):
+    """Participants referred in one or more weeks (struct of arrays, one row per person)."""
+
+    group: IntArray  # index into scenario.groups
+    area: IntArray  # index into scenario.areas
+    provider: IntArray  # index into scenario.providers
+    referral_day: IntArray
+    frailty: FloatArray  # individual employability multiplier, mean 1
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Where referrals go: area shares, and each area's providers with their shares."""
+
+    area_share: FloatArray
+    providers: list[IntArray]
+    provider_share: list[FloatArray]
+    frailty_shape: FloatArray  # by group
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Allocation:
+        area_ids = [a.id for a in scenario.areas]
+        providers, shares = [], []
+        for area in area_ids:
+            mine = [i for i, p in enumerate(scenario.providers) if p.area == area]
+            given = [scenario.providers[i].referral_share for i in mine]
+            weights = np.array([1.0 if s is None else s.value for s in given])
+            providers.append(np.array(mine, np.int64))
+            shares.append(weights / weights.sum())  # random allocation, as in the real programme
+        return cls(
+            area_share=np.array([a.referral_share.value for a in scenario.areas]),
+            providers=providers,
+            provider_share=shares,
+            frailty_shape=np.array([g.frailty_shape.value for g in scenario.groups]),
+        )
+
+
+def week_generator(seed: int, week: int) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(week,)))
+
+
+def draw_week(referrals: WeeklyReferrals, allocation: Allocation, seed: int, week: int) -> Cohort:
+    """The participants referred in simulated week `week` (0-based)."""
+    rng = week_generator(seed, week)
+    counts = rng.poisson(referrals.expected[week])
+    group = np.repeat(np.arange(counts.size), counts)
+    n = group.size
+    area = rng.choice(allocation.area_share.size, size=n, p=allocation.area_share)
+    provider = np.empty(n, np.int64)
+    for a in np.unique(area):
+        here = np.flatnonzero(area == a)
+        provider[here] = rng.choice(
+            allocation.providers[a], size=here.size, p=allocation.provider_share[a]
+        )
+    shape = allocation.frailty_shape[group]
+    return Cohort(
+        group=group,
+        area=area.astype(np.int64),
+        provider=provider,
+        referral_day=referrals.week_start[week] + rng.integers(0, 7, size=n),
+        frailty=rng.gamma(shape, 1.0 / shape),
+    )
