@@ -65,6 +65,26 @@ PARTICIPANT_KINDS = (
 )
 
 
+def participant_kinds_only(field: str, kinds: list[PaymentKind]) -> None:
+    """Refuse provider-level kinds where only per-participant payments make sense."""
+    for i, kind in enumerate(kinds):
+        if kind not in PARTICIPANT_KINDS:
+            raise FieldError(
+                (field, i),
+                f"expected a participant payment kind {[k.value for k in PARTICIPANT_KINDS]}; "
+                f"found {kind.value!r}",
+            )
+
+
+def one_kind_of_evidence(source: str | None, assumption: str | None, what: str) -> None:
+    """Every number carries exactly one of a source or an assumption."""
+    if (source is None) == (assumption is None):
+        found = "both" if source is not None else "neither"
+        raise ValueError(
+            f"expected exactly one of 'source' or 'assumption' for {what}; found {found}"
+        )
+
+
 class Strict(BaseModel):
     """Base for every contract model: unknown keys are errors, values are immutable."""
 
@@ -80,11 +100,7 @@ class Sourced(Strict, Generic[T]):
 
     @model_validator(mode="after")
     def _one_kind_of_evidence(self) -> Sourced[T]:
-        if (self.source is None) == (self.assumption is None):
-            found = "both" if self.source is not None else "neither"
-            raise ValueError(
-                f"expected exactly one of 'source' or 'assumption' for this value; found {found}"
-            )
+        one_kind_of_evidence(self.source, self.assumption, "this value")
         return self
 
 
@@ -214,13 +230,7 @@ class SubcontractTerms(Strict):
 
     @model_validator(mode="after")
     def _kinds_that_can_pass(self) -> SubcontractTerms:
-        for i, kind in enumerate(self.pass_through):
-            if kind not in PARTICIPANT_KINDS:
-                raise FieldError(
-                    ("pass_through", i),
-                    f"expected a participant payment kind {[k.value for k in PARTICIPANT_KINDS]}; "
-                    f"found {kind.value!r}",
-                )
+        participant_kinds_only("pass_through", self.pass_through)
         passed = [k.value for k in self.pass_through]
         for i, kind in enumerate(self.fee_applies_to):
             if kind not in self.pass_through:
@@ -240,12 +250,7 @@ class ContractYears(Strict):
 
     @model_validator(mode="after")
     def _increasing(self) -> ContractYears:
-        if (self.source is None) == (self.assumption is None):
-            found = "both" if self.source is not None else "neither"
-            raise ValueError(
-                f"expected exactly one of 'source' or 'assumption' for the contract years; "
-                f"found {found}"
-            )
+        one_kind_of_evidence(self.source, self.assumption, "the contract years")
         for i, (a, b) in enumerate(zip(self.starts, self.starts[1:], strict=False), start=1):
             if b <= a:
                 raise FieldError(
@@ -284,13 +289,7 @@ class Contract(Strict):
 
     @model_validator(mode="after")
     def _cross_references(self) -> Contract:
-        for i, kind in enumerate(self.discount_applies_to):
-            if kind not in PARTICIPANT_KINDS:
-                raise FieldError(
-                    ("discount_applies_to", i),
-                    f"expected a participant payment kind {[k.value for k in PARTICIPANT_KINDS]}; "
-                    f"found {kind.value!r}",
-                )
+        participant_kinds_only("discount_applies_to", self.discount_applies_to)
         ids = [g.id for g in self.groups]
         for i, group_id in enumerate(ids):
             if group_id in ids[:i]:

@@ -20,6 +20,7 @@ from pbrlab.contracts.model import (
     PositiveInt,
     Sourced,
     Strict,
+    one_kind_of_evidence,
 )
 
 PositiveFloat = Annotated[StrictFloat, Field(gt=0.0, le=1e6, allow_inf_nan=False)]
@@ -62,9 +63,7 @@ class GroupMix(Strict):
 
     @model_validator(mode="after")
     def _evidence_and_total(self) -> GroupMix:
-        if (self.source is None) == (self.assumption is None):
-            found = "both" if self.source is not None else "neither"
-            raise ValueError(f"expected exactly one of 'source' or 'assumption'; found {found}")
+        one_kind_of_evidence(self.source, self.assumption, "the mix")
         total = sum(self.shares.values())
         if abs(total - 1.0) > 1e-6:
             raise FieldError(("shares",), f"expected shares adding up to 1; found {total:.6f}")
