@@ -6,8 +6,10 @@ file, the row (and CSV line), what was expected and what was found.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -62,10 +64,6 @@ class Spells:
     end_day: IntArray
     weekly_earnings: FloatArray
 
-    @property
-    def size(self) -> int:
-        return int(self.participant.size)
-
 
 def read_participants(
     path: str | Path, group_ids: tuple[str, ...], commissioner: str = ""
@@ -77,14 +75,12 @@ def read_participants(
         _no_nulls(table, name, where, "a value")
     referral = _days(table, "referral_date", where, required=True)
     attach = _days(table, "attachment_date", where, required=True)
-    bad = np.flatnonzero(attach < referral)
-    if bad.size:
-        raise where.error(
-            int(bad[0]),
-            "attachment_date",
-            f"a date on or after referral_date ({_iso(referral[bad[0]])})",
-            _iso(attach[bad[0]]),
-        )
+    where.refuse(
+        attach < referral,
+        "attachment_date",
+        lambda r: f"a date on or after referral_date ({_iso(referral[r])})",
+        lambda r: _iso(attach[r]),
+    )
 
     order = pc.sort_indices(table["participant_id"]).to_numpy()
     ids = table["participant_id"].take(pa.array(order)).combine_chunks()
@@ -125,23 +121,20 @@ def _distinct_parties(table: pa.Table, where: _Locator, commissioner: str) -> No
     """A provider is not the commissioner, and a subcontractor is not its own prime."""
     for name in ("provider_id", "subcontractor_id"):
         if name in table.column_names:
-            same = pc.fill_null(pc.equal(table[name], commissioner), False)
-            bad = np.flatnonzero(same.to_numpy(zero_copy_only=False))
-            if bad.size:
-                raise where.error(
-                    int(bad[0]), name, "an organisation other than the commissioner", commissioner
-                )
-    if "subcontractor_id" in table.column_names:
-        same = pc.fill_null(pc.equal(table["subcontractor_id"], table["provider_id"]), False)
-        bad = np.flatnonzero(same.to_numpy(zero_copy_only=False))
-        if bad.size:
-            row = int(bad[0])
-            raise where.error(
-                row,
-                "subcontractor_id",
-                "a subcontractor other than the prime itself",
-                str(table["subcontractor_id"][row]),
+            where.refuse(
+                pc.equal(table[name], commissioner),
+                name,
+                "an organisation other than the commissioner",
+                lambda _: commissioner,
             )
+    if "subcontractor_id" in table.column_names:
+        subs = table["subcontractor_id"]
+        where.refuse(
+            pc.equal(subs, table["provider_id"]),
+            "subcontractor_id",
+            "a subcontractor other than the prime itself",
+            lambda r: subs[r],
+        )
 
 
 def read_spells(path: str | Path, participants: Participants) -> Spells:
@@ -151,26 +144,21 @@ def read_spells(path: str | Path, participants: Participants) -> Spells:
     _no_nulls(table, "participant_id", where, "a participant id")
     start = _days(table, "start_date", where, required=True)
     end = _days(table, "end_date", where, required=False)
-    bad = np.flatnonzero((end != NO_DAY) & (end < start))
-    if bad.size:
-        raise where.error(
-            int(bad[0]),
-            "end_date",
-            f"a date on or after start_date ({_iso(start[bad[0]])}), or empty while ongoing",
-            _iso(end[bad[0]]),
-        )
+    where.refuse(
+        (end != NO_DAY) & (end < start),
+        "end_date",
+        lambda r: f"a date on or after start_date ({_iso(start[r])}), or empty while ongoing",
+        lambda r: _iso(end[r]),
+    )
     index = pc.index_in(table["participant_id"], value_set=participants.ids).to_numpy(
         zero_copy_only=False
     )
-    unknown = np.flatnonzero(np.isnan(index.astype(np.float64)))
-    if unknown.size:
-        row = int(unknown[0])
-        raise where.error(
-            row,
-            "participant_id",
-            "a participant_id listed in the participants file",
-            str(table["participant_id"][row]),
-        )
+    where.refuse(
+        np.isnan(index.astype(np.float64)),
+        "participant_id",
+        "a participant_id listed in the participants file",
+        lambda r: table["participant_id"][r],
+    )
     earnings = _earnings(table, where)
     return Spells(index.astype(np.int64), start, end, earnings)
 
@@ -187,6 +175,22 @@ class _Locator:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.csv = path.suffix.lower() == ".csv"
+
+    def refuse(
+        self,
+        mask: Any,
+        column: str,
+        expected: str | Callable[[int], str],
+        found: Callable[[int], object],
+    ) -> None:
+        """Raise for the first row where `mask` (NumPy or Arrow, nulls false) holds."""
+        if isinstance(mask, pa.ChunkedArray | pa.Array):
+            mask = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+        bad = np.flatnonzero(mask)
+        if bad.size:
+            row = int(bad[0])
+            wanted = expected if isinstance(expected, str) else expected(row)
+            raise self.error(row, column, wanted, str(found(row)))
 
     def error(self, row: int, column: str, expected: str, found: str) -> InputError:
         line = f" (line {row + 2})" if self.csv else ""
@@ -270,9 +274,7 @@ def _no_nulls(table: pa.Table, column: str, where: _Locator, expected: str) -> N
     col = table[column]
     # an empty CSV cell is null; `or_` would propagate the null and miss it
     empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col), ""), True)
-    bad = np.flatnonzero(empty.to_numpy(zero_copy_only=False))
-    if bad.size:
-        raise where.error(int(bad[0]), column, expected, "an empty value")
+    where.refuse(empty, column, expected, lambda _: "an empty value")
 
 
 def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> IntArray:
@@ -285,9 +287,8 @@ def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> I
         unparsed = pc.or_(pc.and_(pc.is_null(parsed), pc.is_valid(col)), changed).to_numpy(
             zero_copy_only=False
         )
-        bad = np.flatnonzero(unparsed)
-        if bad.size:
-            raise where.error(int(bad[0]), column, "a date as YYYY-MM-DD", str(col[int(bad[0])]))
+        original = col
+        where.refuse(unparsed, column, "a date as YYYY-MM-DD", lambda r: original[r])
         col = parsed
     if pa.types.is_null(col.type):
         col = pc.cast(col, pa.date32())
@@ -298,13 +299,11 @@ def _days(table: pa.Table, column: str, where: _Locator, *, required: bool) -> I
             str(where.path), f"column {column}", f"expected dates; found type {col.type}"
         ) from None
     nulls = pc.is_null(dates).to_numpy(zero_copy_only=False)
-    if required and nulls.any():
-        raise where.error(int(np.flatnonzero(nulls)[0]), column, "a date", "an empty value")
+    if required:
+        where.refuse(nulls, column, "a date", lambda _: "an empty value")
     days: IntArray = pc.fill_null(pc.cast(dates, pa.int32()), 0).to_numpy().astype(np.int64)
-    out_of_range = np.flatnonzero(~nulls & ((days < _FIRST_DAY) | (days > _LAST_DAY)))
-    if out_of_range.size:
-        row = int(out_of_range[0])
-        raise where.error(row, column, "a date from 1900 to 2199", _iso(days[row]))
+    out_of_range = ~nulls & ((days < _FIRST_DAY) | (days > _LAST_DAY))
+    where.refuse(out_of_range, column, "a date from 1900 to 2199", lambda r: _iso(days[r]))
     days[nulls] = NO_DAY
     return days
 
@@ -322,9 +321,7 @@ def _codes(
     missing = np.isnan(codes.astype(np.float64))
     if allow_null:
         missing &= column.is_valid().to_numpy(zero_copy_only=False)
-    bad = np.flatnonzero(missing)
-    if bad.size:
-        raise where.error(int(bad[0]), label, f"one of {names}", str(column[int(bad[0])]))
+    where.refuse(missing, label, f"one of {names}", lambda r: column[r])
     return np.where(np.isnan(codes.astype(np.float64)), -1, codes).astype(np.int64)
 
 
@@ -334,17 +331,21 @@ def _earnings(table: pa.Table, where: _Locator) -> FloatArray:
     col = table["weekly_earnings"]
     if pa.types.is_string(col.type):
         numeric = pc.match_substring_regex(col, r"^\s*-?([0-9]+\.?[0-9]*|\.[0-9]+)\s*$")
-        bad = np.flatnonzero(~pc.fill_null(numeric, True).to_numpy(zero_copy_only=False))
-        if bad.size:
-            row = int(bad[0])
-            raise where.error(row, "weekly_earnings", "a number of pounds per week", str(col[row]))
+        where.refuse(
+            pc.invert(pc.fill_null(numeric, True)),
+            "weekly_earnings",
+            "a number of pounds per week",
+            lambda r: col[r],
+        )
     values: FloatArray = pc.fill_null(pc.cast(col, pa.float64()), 0.0).to_numpy(
         zero_copy_only=False
     )
-    bad = np.flatnonzero((values < 0) | ~np.isfinite(values))
-    if bad.size:
-        row = int(bad[0])
-        raise where.error(row, "weekly_earnings", "zero or more pounds per week", str(values[row]))
+    where.refuse(
+        (values < 0) | ~np.isfinite(values),
+        "weekly_earnings",
+        "zero or more pounds per week",
+        lambda r: values[r],
+    )
     return to_pennies(values)
 
 
