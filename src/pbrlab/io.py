@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
@@ -21,3 +25,9 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def write_parquet(table: pa.Table, path: str | Path, provenance: dict[str, str]) -> None:
+    """Write a table as Parquet, atomically, with provenance in the file's metadata."""
+    stamped = table.replace_schema_metadata({"pbrlab": json.dumps(provenance)})
+    write_atomically(path, lambda tmp: pq.write_table(stamped, tmp))

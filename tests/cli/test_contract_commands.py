@@ -58,7 +58,9 @@ def test_max_payments_rejects_a_year_outside_the_contract() -> None:
 
 
 def test_run_writes_the_example_ledger(tmp_path: Path) -> None:
-    result = pbrlab("run", "--out", str(tmp_path / "out"), "--format", "json")
+    result = pbrlab(
+        "payments", "--out", str(tmp_path / "out" / "ledger.parquet"), "--format", "json"
+    )
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert (tmp_path / "out" / "ledger.parquet").is_file()

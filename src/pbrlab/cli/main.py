@@ -15,6 +15,7 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -262,37 +263,123 @@ def scenario_schema() -> None:
 @app.command("payments")
 @friendly
 def payments(
-    participants: Annotated[Path, typer.Option(help="Participants table (.csv or .parquet).")],
-    spells: Annotated[Path, typer.Option(help="Employment spells table (.csv or .parquet).")],
-    contract: Annotated[str, typer.Option(help="A preset name or a contract .toml file.")],
-    out_path: Annotated[Path, typer.Option("--out", help="Ledger to write (.parquet).")],
+    participants: Annotated[
+        Path | None,
+        typer.Option(help="Participants table (.csv or .parquet); default: the shipped example."),
+    ] = None,
+    spells: Annotated[
+        Path | None, typer.Option(help="Employment spells table (.csv or .parquet).")
+    ] = None,
+    contract: Annotated[
+        str, typer.Option(help="A preset name or a contract .toml file.")
+    ] = "work-programme-2011",
+    out_path: Annotated[Path, typer.Option("--out", help="Ledger to write (.parquet).")] = Path(
+        "out/ledger.parquet"
+    ),
     as_of: Annotated[
         str | None, typer.Option(help="Pay what is due by this date (default: latest in data).")
     ] = None,
     format: Annotated[Format, typer.Option()] = Format.table,
 ) -> None:
-    """Compute the payment ledger for participant records under a contract."""
-    result = run_payments(participants, spells, contract, as_of, out_path)
+    """Compute the payment ledger for participant records under a contract.
+
+    With neither --participants nor --spells, it runs on the shipped example caseload.
+    """
+    if (participants is None) != (spells is None):
+        given = "--participants" if spells is None else "--spells"
+        missing = "--spells" if spells is None else "--participants"
+        raise InputError(missing, "", f"expected it with {given}; found it missing")
+    if participants is None or spells is None:
+        example = resources.files("pbrlab.examples") / "work-programme-small"
+        with resources.as_file(example) as folder:
+            result = run_payments(
+                folder / "participants.csv", folder / "spells.csv", contract, as_of, out_path
+            )
+    else:
+        result = run_payments(participants, spells, contract, as_of, out_path)
     _report(result, format)
 
 
 @app.command("run")
 @friendly
 def run(
+    scenario: Annotated[
+        str, typer.Argument(help="A scenario preset name or a scenario .toml file.")
+    ] = "work-programme-2011",
+    scale: Annotated[
+        float | None, typer.Option(help="Fraction of national volumes (default: the scenario's).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the outputs.")] = Path("out"),
+    records: Annotated[
+        bool, typer.Option(help="Also write participants, spells and the payment ledger.")
+    ] = False,
     format: Annotated[Format, typer.Option()] = Format.table,
 ) -> None:
-    """The main job on its embedded defaults: the payment engine on the shipped example."""
-    example = resources.files("pbrlab.examples") / "work-programme-small"
-    with resources.as_file(example) as folder:
-        result = run_payments(
-            folder / "participants.csv",
-            folder / "spells.csv",
-            "work-programme-2011",
-            None,
-            out_dir / "ledger.parquet",
+    """Simulate a scenario week by week and write timeseries, cohorts and a summary."""
+    from pbrlab.engine.run import prepare, run_scenario  # Numba loads only when simulating
+
+    model, label = prepare(scenario, scale, seed)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    quiet = format is Format.json or not err.is_terminal
+    with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
+        task = bar.add_task(f"Simulating {model.id} (weeks)", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        result = run_scenario(model, out_dir, with_records=records, progress=advance, source=label)
+    if format is Format.json:
+        print(json.dumps(result.summary, indent=2))
+        return
+    _print_simulation(result.summary)
+    out.print(f"Outputs written to {out_dir}: " + ", ".join(f.name for f in result.files))
+
+
+def _print_simulation(summary: dict[str, Any]) -> None:
+    stamp = summary["provenance"]
+    table = Table(
+        title=f"{stamp['scenario']}: seed {stamp['seed']}, scale {stamp['scale']} "
+        "(simulated counts; divide by scale for national figures)"
+    )
+    table.add_column("group", no_wrap=True)
+    for name in (
+        "referred",
+        "outcomes",
+        "24m rate",
+        "24m without",
+        "additional",
+        "parked",
+        "spend",
+        "£ per additional",
+    ):
+        table.add_column(name, justify="right", no_wrap=True)
+    rows = [*summary["groups"].items(), ("all", summary["overall"])]
+    for i, (group, figures) in enumerate(rows):
+        if i == len(rows) - 1:
+            table.add_section()
+        per = figures["cost_per_additional_outcome_gbp"]
+        table.add_row(
+            group,
+            f"{figures['referrals']:,}",
+            f"{figures['job_outcomes']:,}",
+            _percent(figures["job_outcome_rate_24m"]),
+            _percent(figures["counterfactual_rate_24m"]),
+            f"{figures['additional_outcomes']:,}",
+            _percent(figures["parked_share"]),
+            f"£{figures['spend_gbp']['total'] / 1e6:,.1f}m",
+            "-" if per is None else f"£{per:,.0f}",
         )
-    _report(result, format)
+    Console(markup=False, highlight=False, width=max(out.width, 130)).print(table)
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f}%"
 
 
 def _report(result: PaymentRun, format: Format) -> None:

@@ -14,9 +14,10 @@ import pyarrow as pa
 from pbrlab.contracts.load import load_contract
 from pbrlab.contracts.model import Contract
 from pbrlab.errors import InputError
+from pbrlab.io import write_parquet
 from pbrlab.payments.ledger import build_ledger
 from pbrlab.payments.records import max_day, read_participants, read_spells
-from pbrlab.payments.summary import totals, write_ledger
+from pbrlab.payments.summary import totals
 from pbrlab.provenance import file_hash, model_hash, provenance
 
 
@@ -73,7 +74,7 @@ def run_payments(
         ledger=str(out),
     )
     try:
-        write_ledger(ledger, out, stamp)
+        write_parquet(ledger, out, stamp)
     except OSError as exc:
         problem = f"cannot write the ledger there ({exc.strerror or exc})"
         raise InputError(str(out), "", problem) from None

@@ -196,28 +196,82 @@ def _sustainment(
     )
 
 
-def periodic_events(rules: GroupRules, caseload: Caseload, as_of: int) -> Events:
-    """Attachment fees and fees per completed period on programme, up to `as_of`."""
-    everyone = np.arange(caseload.size)
-    attached = everyone[caseload.attach_day <= as_of]
-    attachment = Events(
-        attached,
-        np.full(attached.size, KIND_CODE[PaymentKind.attachment], np.int8),
-        np.ones(attached.size, np.int64),
-        caseload.attach_day[attached],
+def may_pay_later(
+    rules: GroupRules,
+    caseload: Caseload,
+    state: KernelState,
+    who: IntArray,
+    after: IntArray,
+    in_work: BoolArray,
+    can_start_work: BoolArray,
+) -> BoolArray:
+    """Whether work after day `after` could still trigger an outcome or sustainment payment.
+
+    The simulator stops following a participant once this is false for both paths, so the
+    exported records give the batch engine exactly the payments the weekly run made.
+    """
+    group = caseload.group[who]
+    attach = caseload.attach_day[who]
+    pending = rules.has_outcome[group] & (state.outcome_day[who] == NO_DAY)
+    window_end = np.where(
+        rules.by_earnings[group],
+        attach + rules.earnings_window[group] - 1,
+        attach + rules.attachment_days - 1,
     )
-    group = caseload.group
+    in_window = (after < window_end) & (in_work | can_start_work)
+    carries_on = (
+        in_work
+        & ~rules.by_earnings[group]
+        & rules.continue_after_window[group]
+        & (state.run_start[who] <= window_end)
+    )
+    outcome = pending & (in_window | carries_on)
+    sustaining = (
+        rules.has_sustainment[group]
+        & (state.outcome_day[who] != NO_DAY)
+        & ~state.sustain_stopped[who]
+        & (state.sustain_count[who] < rules.sustain_max[group])
+        & (in_work | (can_start_work & (rules.break_rule[group] != _STOP)))
+    )
+    return np.asarray(outcome | sustaining, np.bool_)
+
+
+def periodic_events(
+    rules: GroupRules,
+    caseload: Caseload,
+    as_of: int | IntArray,
+    who: IntArray | None = None,
+    since: int | IntArray = int(NO_DAY),
+) -> Events:
+    """Attachment fees and fees per completed period on programme, with days in (since, as_of].
+
+    By default for everyone since the start; the simulator asks for one week at a time.
+    """
+    who = np.arange(caseload.size) if who is None else who
+    attach = caseload.attach_day[who]
+    new = (since < attach) & (attach <= as_of)
+    attachment = Events(
+        who[new],
+        np.full(int(new.sum()), KIND_CODE[PaymentKind.attachment], np.int8),
+        np.ones(int(new.sum()), np.int64),
+        attach[new],
+    )
+    group = caseload.group[who]
     period = rules.service_days[group]
-    window_days = np.full(caseload.size, rules.attachment_days)
-    completed = np.minimum(window_days, as_of - caseload.attach_day + 1) // period
-    count = np.clip(np.minimum(completed, rules.service_max[group]), 0, None)
-    rows = np.repeat(everyone, count)
-    k = _ranks_within(count) + 1
+
+    def completed(day: int | IntArray) -> IntArray:
+        elapsed = np.minimum(rules.attachment_days, day - attach + 1)
+        return np.clip(np.minimum(elapsed // period, rules.service_max[group]), 0, None)
+
+    before = completed(since)
+    count = np.maximum(completed(as_of) - before, 0)
+    rows = np.repeat(np.arange(who.size), count)
+    k = before[rows] + _ranks_within(count) + 1
     service = Events(
-        rows,
+        who[rows],
         np.full(rows.size, KIND_CODE[PaymentKind.service_fee], np.int8),
         k,
-        caseload.attach_day[rows] + k * period[rows] - 1,
+        attach[rows] + k * period[rows] - 1,
     )
     return Events.concat([attachment, service])
 

@@ -180,6 +180,18 @@ def build_ledger(
     """The auditable ledger: one row per payment due on or before `as_of`."""
     rules = compile_rules(contract)
     events, amount = participant_events(rules, participants, spells, as_of)
+    return ledger_table(contract, rules, participants, events, amount, as_of)
+
+
+def ledger_table(
+    contract: Contract,
+    rules: GroupRules,
+    participants: Participants,
+    events: Events,
+    amount: FloatArray,
+    as_of: int,
+) -> pa.Table:
+    """Ledger rows for priced participant events, plus provider-level and subcontract flows."""
     parties = [contract.commissioner, *participants.organisations]
     rule_texts = _rule_texts(contract)
     lagged = (events.kind == KIND_CODE[PaymentKind.job_outcome]) | (
@@ -264,14 +276,9 @@ def _provider_payments(
 ) -> list[Rows]:
     out = []
     providers = np.unique(participants.provider)
-    fee = contract.delivery_fee
-    if fee is not None and providers.size:
-        first_month = np.datetime64(fee.start_date, "M")
-        months = np.arange(1, fee.months.value + 1)
-        due = (first_month + months).astype("datetime64[D]").astype(np.int64)
-        months, due = months[due <= as_of], due[due <= as_of]
-        amount = _instalments(fee.contract_value.value * fee.share.value, fee.months.value)
-        amount = amount[: months.size]
+    if contract.delivery_fee is not None and providers.size:
+        months, due, amount = delivery_schedule(contract)
+        months, due, amount = months[due <= as_of], due[due <= as_of], amount[due <= as_of]
         n = providers.size * months.size
         out.append(
             Rows(
@@ -290,6 +297,18 @@ def _provider_payments(
     if contract.incentive is not None:
         out.append(_incentives(contract, rules, participants, events, as_of, n_rules + 1))
     return out
+
+
+def delivery_schedule(contract: Contract) -> tuple[IntArray, IntArray, FloatArray]:
+    """Each provider's delivery-fee instalments: month number, due day, amount."""
+    fee = contract.delivery_fee
+    if fee is None:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0)
+    months = np.arange(1, fee.months.value + 1)
+    first_month = np.datetime64(fee.start_date, "M")
+    due = (first_month + months).astype("datetime64[D]").astype(np.int64)
+    amount = _instalments(fee.contract_value.value * fee.share.value, fee.months.value)
+    return months, due, amount
 
 
 def _instalments(total: float, count: int) -> FloatArray:
@@ -322,10 +341,8 @@ def _incentives(
     who = events.participant[outcome]
     achieved = np.zeros((n_orgs, n_years), np.int64)
     np.add.at(achieved, (participants.provider[who], rules.year_of(events.day[outcome])), 1)
-    allowed = np.ceil(contract.incentive.threshold_rate.value * attached - 1e-9).astype(np.int64)
-    above = np.maximum(achieved - allowed, 0)
-    due = year_ends + 1 + rules.claim_lag
-    above[:, (due > as_of) | (year_ends == NO_DAY)] = 0
+    above, due, amount = incentive_payments(contract, rules, attached, achieved)
+    above[:, due > as_of] = 0
     org, year = np.nonzero(above)
     n = org.size
     return Rows(
@@ -338,8 +355,25 @@ def _incentives(
         year=year + 1,
         trigger=year_ends[year],
         due=due[year],
-        amount=to_pennies(above[org, year] * contract.incentive.amount_per_outcome.value),
+        amount=amount[org, year],
     )
+
+
+def incentive_payments(
+    contract: Contract, rules: GroupRules, attached: IntArray, achieved: IntArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """Outcomes above the threshold [org, year], the day each year's payment is due, amounts.
+
+    `attached` and `achieved` count attachments and job outcomes by organisation and contract
+    year. The last contract year never completes, so it has no incentive (its count is zero).
+    """
+    assert contract.incentive is not None
+    year_ends = np.r_[rules.year_starts[1:] - 1, NO_DAY]
+    allowed = np.ceil(contract.incentive.threshold_rate.value * attached - 1e-9).astype(np.int64)
+    above = np.maximum(achieved - allowed, 0)
+    above[:, year_ends == NO_DAY] = 0
+    due = np.where(year_ends == NO_DAY, NO_DAY, year_ends + 1 + rules.claim_lag)
+    return above, due, to_pennies(above * contract.incentive.amount_per_outcome.value)
 
 
 def _subcontract_flows(

@@ -1,16 +1,11 @@
-"""Totals of a ledger, and writing it to Parquet with its provenance."""
+"""Totals of a ledger: by payee and kind, overall, and by payer."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.parquet as pq
-
-from pbrlab.io import write_atomically
 
 
 def totals(ledger: pa.Table) -> dict[str, Any]:
@@ -34,9 +29,3 @@ def _sums(ledger: pa.Table, keys: list[str]) -> list[tuple[Any, ...]]:
     columns = [grouped[k].to_pylist() for k in keys]
     amounts = [round(a, 2) for a in grouped["amount_sum"].to_pylist()]
     return list(zip(*columns, amounts, strict=True))
-
-
-def write_ledger(ledger: pa.Table, path: str | Path, provenance: dict[str, str]) -> None:
-    """Write the ledger as Parquet, atomically, with provenance in the file's metadata."""
-    stamped = ledger.replace_schema_metadata({"pbrlab": json.dumps(provenance)})
-    write_atomically(path, lambda tmp: pq.write_table(stamped, tmp))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pbrlab.arrays import Columns, FloatArray, IntArray
+from pbrlab.population.employment import TARGETS
 from pbrlab.population.referrals import WeeklyReferrals
 from pbrlab.scenarios.model import Scenario
 
@@ -22,8 +23,13 @@ class Cohort(Columns):
     group: IntArray  # index into scenario.groups
     area: IntArray  # index into scenario.areas
     provider: IntArray  # index into scenario.providers
+    referral_week: IntArray  # index of the simulated week of referral
     referral_day: IntArray
     frailty: FloatArray  # individual employability multiplier, mean 1
+    judgement: FloatArray  # standard normal: the provider's error about this person, unscaled
+    leave_clock: FloatArray  # Exp(1) target for leaving the programme other than for work
+    entry_clock: FloatArray  # [person, k] Exp(1) targets for the k-th job entry
+    exit_clock: FloatArray  # [person, k] Exp(1) targets for the k-th job exit
 
 
 @dataclass(frozen=True)
@@ -75,6 +81,17 @@ def draw_week(referrals: WeeklyReferrals, allocation: Allocation, seed: int, wee
         group=group,
         area=area.astype(np.int64),
         provider=provider,
+        referral_week=np.full(n, week, np.int64),
         referral_day=referrals.week_start[week] + rng.integers(0, 7, size=n),
         frailty=rng.gamma(shape, 1.0 / shape),
+        judgement=rng.standard_normal(n),
+        leave_clock=rng.exponential(size=n),
+        entry_clock=rng.exponential(size=(n, TARGETS)),
+        exit_clock=rng.exponential(size=(n, TARGETS)),
     )
+
+
+def draw_all(referrals: WeeklyReferrals, allocation: Allocation, seed: int) -> Cohort:
+    """Everyone referred over the run, week by week in referral order."""
+    weeks = range(referrals.week_start.size)
+    return Cohort.concat([draw_week(referrals, allocation, seed, w) for w in weeks])

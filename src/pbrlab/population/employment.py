@@ -10,6 +10,12 @@ paths of a participant share the targets (common random numbers), so:
   same k-th draws in both paths, and so each treated entry comes no later than the counterfactual
   one. There is no duration dependence in the entry hazard, which keeps this ordering exact; the
   frailty mix alone makes the aggregate hazard fall with duration (behaviour-evidence.md 2.1).
+
+Leaving the programme for other reasons (sanction, another benefit, custody) is one shared clock
+per participant: from that week neither path starts a new job, so the ordering still holds.
+
+The weekly step is one compiled loop over the active participants (Numba): it is the hot loop of
+a national run, about 2 x 10^8 participant-weeks.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 
@@ -26,68 +33,150 @@ TARGETS = 12
 TENURE_SPLIT = 13
 """Weeks in a job after which the later (lower) separation hazard applies."""
 
+TREATED, COUNTERFACTUAL = 0, 1
+
 
 @dataclass
-class Path:
-    """One employment path for every participant (struct of arrays)."""
+class Paths:
+    """Both employment paths of every participant: row 0 treated, row 1 counterfactual."""
 
-    in_work: BoolArray
-    tenure: IntArray  # weeks in the current job (0 when out of work)
-    accumulated: FloatArray  # hazard accumulated since the last transition
-    entries: IntArray
-    exits: IntArray
+    in_work: BoolArray  # [2, n]
+    tenure: IntArray  # [2, n] weeks in the current job, 0 out of work
+    accumulated: FloatArray  # [2, n] hazard accumulated since the last transition
+    entries: IntArray  # [2, n]
+    exits: IntArray  # [2, n]
+    leave_accumulated: FloatArray  # [n] hazard of leaving the programme, accumulated
+    left: BoolArray  # [n] has left the programme other than for work
 
     @classmethod
-    def start(cls, n: int) -> Path:
+    def start(cls, n: int) -> Paths:
         return cls(
-            in_work=np.zeros(n, bool),
-            tenure=np.zeros(n, np.int64),
-            accumulated=np.zeros(n),
-            entries=np.zeros(n, np.int64),
-            exits=np.zeros(n, np.int64),
+            in_work=np.zeros((2, n), np.bool_),
+            tenure=np.zeros((2, n), np.int64),
+            accumulated=np.zeros((2, n)),
+            entries=np.zeros((2, n), np.int64),
+            exits=np.zeros((2, n), np.int64),
+            leave_accumulated=np.zeros(n),
+            left=np.zeros(n, np.bool_),
         )
 
 
 @dataclass(frozen=True)
-class Clocks:
-    """Each participant's Exp(1) targets: [participant, k] for entries and for exits."""
+class Hazards:
+    """Weekly hazard rates by payment group, and this week's labour-demand factor by area."""
 
-    entry: FloatArray
-    exit: FloatArray
+    entry: FloatArray  # no-programme job entry at reference demand
+    separation: FloatArray
+    later_separation: FloatArray
+    leave: FloatArray
+    demand: FloatArray  # by area, this week
 
-    @classmethod
-    def draw(cls, n: int, rng: np.random.Generator) -> Clocks:
-        return cls(rng.exponential(size=(n, TARGETS)), rng.exponential(size=(n, TARGETS)))
 
-
-def rate(probability: FloatArray) -> FloatArray:
+def rate(probability: FloatArray | float) -> FloatArray:
     """The constant hazard rate whose one-week probability of the event is `probability`."""
-    return -np.log1p(-np.minimum(probability, 1.0 - 1e-12))
+    return np.asarray(-np.log1p(-np.minimum(probability, 1.0 - 1e-12)), np.float64)
 
 
 def step(
-    path: Path,
-    clocks: Clocks,
-    entry_probability: FloatArray,
-    separation: FloatArray,
-    later_separation: FloatArray,
+    paths: Paths,
+    active: IntArray,
+    attached: BoolArray,
+    group: IntArray,
+    area: IntArray,
+    frailty: FloatArray,
+    uplift: FloatArray,
+    clocks: tuple[FloatArray, FloatArray, FloatArray],
+    hazards: Hazards,
 ) -> tuple[BoolArray, BoolArray]:
-    """Advance every participant one week; return who entered and who left work this week.
+    """Advance the participants `active` one week; return who entered and left work [2, m].
 
-    `entry_probability` is this week's job-entry probability of each participant on this path
-    (service, demand and frailty already applied); the separation probabilities are by person.
+    `attached[j]` says whether active participant j is within the attachment window (only then
+    can they leave the programme); `uplift[j]` is the treated path's relative rise in job-entry
+    hazard from this week's service (0 for none).
     """
-    rows = np.arange(path.in_work.size)
-    out = ~path.in_work
-    job_loss = np.where(path.tenure < TENURE_SPLIT, separation, later_separation)
-    path.accumulated += np.where(out, rate(entry_probability), rate(job_loss))
-    entry_target = clocks.entry[rows, path.entries % TARGETS]
-    exit_target = clocks.exit[rows, path.exits % TARGETS]
-    entered = out & (path.accumulated >= entry_target)
-    left = path.in_work & (path.accumulated >= exit_target)
-    path.entries += entered
-    path.exits += left
-    path.accumulated[entered | left] = 0.0
-    path.in_work = (path.in_work & ~left) | entered
-    path.tenure = np.where(path.in_work, path.tenure + 1, 0)
+    entry_clock, exit_clock, leave_clock = clocks
+    entered = np.zeros((2, active.size), np.bool_)
+    left = np.zeros((2, active.size), np.bool_)
+    _step(
+        active,
+        attached,
+        group,
+        area,
+        frailty,
+        uplift,
+        entry_clock,
+        exit_clock,
+        leave_clock,
+        hazards.entry,
+        hazards.separation,
+        hazards.later_separation,
+        hazards.leave,
+        hazards.demand,
+        paths.in_work,
+        paths.tenure,
+        paths.accumulated,
+        paths.entries,
+        paths.exits,
+        paths.leave_accumulated,
+        paths.left,
+        entered,
+        left,
+    )
     return entered, left
+
+
+@njit(cache=True, nogil=True)
+def _step(  # type: ignore[no-untyped-def]
+    active,
+    attached,
+    group,
+    area,
+    frailty,
+    uplift,
+    entry_clock,
+    exit_clock,
+    leave_clock,
+    entry_rate,
+    separation_rate,
+    later_rate,
+    leave_rate,
+    demand,
+    in_work,
+    tenure,
+    accumulated,
+    entries,
+    exits,
+    leave_accumulated,
+    has_left,
+    entered,
+    left,
+):
+    for j in range(active.size):
+        i = active[j]
+        g = group[i]
+        if attached[j] and not has_left[i]:
+            leave_accumulated[i] += leave_rate[g]
+            if leave_accumulated[i] >= leave_clock[i]:
+                has_left[i] = True
+        base = entry_rate[g] * frailty[i] * demand[area[i]]
+        for p in range(2):
+            if in_work[p, i]:
+                loss = separation_rate[g] if tenure[p, i] < TENURE_SPLIT else later_rate[g]
+                accumulated[p, i] += loss
+                if accumulated[p, i] >= exit_clock[i, exits[p, i] % TARGETS]:
+                    exits[p, i] += 1
+                    accumulated[p, i] = 0.0
+                    in_work[p, i] = False
+                    tenure[p, i] = 0
+                    left[p, j] = True
+                else:
+                    tenure[p, i] += 1
+            elif not has_left[i]:
+                hazard = base * (1.0 + uplift[j]) if p == TREATED else base
+                accumulated[p, i] += hazard
+                if accumulated[p, i] >= entry_clock[i, entries[p, i] % TARGETS]:
+                    entries[p, i] += 1
+                    accumulated[p, i] = 0.0
+                    in_work[p, i] = True
+                    tenure[p, i] = 1
+                    entered[p, j] = True

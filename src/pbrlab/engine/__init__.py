@@ -1,0 +1,1 @@
+"""The weekly simulation: participants, providers and payments, week by week."""

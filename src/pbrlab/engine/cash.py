@@ -1,0 +1,114 @@
+"""Providers' cash: opening balance, plus payments received when due, minus adviser costs.
+
+Payments reach a provider on their due day (outcome and sustainment claims in arrears by the
+contract's claim lag); costs are paid in the week the hours are worked. Incentive payments are
+reckoned when a contract year's claims fall due, from that year's attachments and outcomes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pbrlab.arrays import FloatArray, IntArray
+from pbrlab.contracts.model import PaymentKind
+from pbrlab.engine.payments import Priced
+from pbrlab.engine.world import World
+from pbrlab.payments.ledger import delivery_schedule, incentive_payments
+from pbrlab.payments.rules import KIND_CODE
+from pbrlab.population.cohorts import Cohort
+
+
+class Cash:
+    def __init__(
+        self,
+        world: World,
+        opening: FloatArray,
+        attached: list[IntArray],
+        provider: IntArray,
+        contract: IntArray,
+    ) -> None:
+        self.world = world
+        self._provider = provider  # [participant]
+        self._contract = contract  # [participant]
+        n_providers = opening.size
+        self.balance = opening.copy()
+        self.opening = opening.copy()
+        self.due = np.zeros((world.weeks, n_providers))  # receipts by week due
+        self.history = np.zeros((world.weeks, n_providers))  # balance at each week's end
+        self.receipts = np.zeros((world.weeks, n_providers))
+        self.costs = np.zeros((world.weeks, n_providers))
+        self.attached = attached  # per contract: [provider, contract year]
+        self.achieved = [np.zeros_like(a) for a in attached]
+        self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
+        for c, terms in enumerate(world.contracts):
+            _, due, amount = delivery_schedule(terms)
+            for p in np.flatnonzero(world.provider_contract == c):
+                for day, pounds in zip(due, amount, strict=True):
+                    self._provider_payment(PaymentKind.delivery_fee, int(p), int(day), pounds)
+
+    @classmethod
+    def open(cls, world: World, contract: IntArray, people: Cohort) -> Cash:
+        scale = world.scenario.scale
+        opening = np.array([p.starting_cash.value for p in world.scenario.providers]) * scale
+        n_providers = opening.size
+        attached = []
+        for c, rules in enumerate(world.rules):
+            counts = np.zeros((n_providers, rules.n_years), np.int64)
+            mine = contract == c
+            year = rules.year_of(people.referral_day[mine])
+            np.add.at(counts, (people.provider[mine], year), 1)
+            attached.append(counts)
+        return cls(world, opening, attached, people.provider, contract)
+
+    def week(self, w: int, priced: Priced, cost: FloatArray) -> None:
+        world = self.world
+        payable = priced.due <= world.as_of
+        provider = self._provider[priced.participant[payable]]
+        np.add.at(self.due, (self._week_of(priced.due[payable]), provider), priced.amount[payable])
+        self._count_outcomes(priced)
+        self._incentives_due(w)
+        self.receipts[w] = self.due[w]
+        self.costs[w] = cost
+        self.balance += self.due[w] - cost
+        self.history[w] = self.balance
+
+    def _week_of(self, day: IntArray) -> IntArray:
+        return np.asarray(np.minimum((day - self.world.week_start[0]) // 7, self.world.weeks - 1))
+
+    def _count_outcomes(self, priced: Priced) -> None:
+        hit = priced.kind == KIND_CODE[PaymentKind.job_outcome]
+        who, day = priced.participant[hit], priced.day[hit]
+        for c, rules in enumerate(self.world.rules):
+            mine = self._contract[who] == c
+            year = rules.year_of(day[mine])
+            np.add.at(self.achieved[c], (self._provider[who[mine]], year), 1)
+
+    def _incentives_due(self, w: int) -> None:
+        first, last = self.world.week_start[w], self.world.week_start[w] + 6
+        for c, contract in enumerate(self.world.contracts):
+            if contract.incentive is None:
+                continue
+            rules = self.world.rules[c]
+            above, due, amount = incentive_payments(
+                contract, rules, self.attached[c], self.achieved[c]
+            )
+            for year in np.flatnonzero((due >= first) & (due <= min(last, self.world.as_of))):
+                for p in np.flatnonzero(above[:, year]):
+                    self._provider_payment(
+                        PaymentKind.incentive, int(p), int(due[year]), float(amount[p, year])
+                    )
+
+    def _provider_payment(self, kind: PaymentKind, provider: int, due: int, amount: float) -> None:
+        if due > self.world.as_of or amount <= 0:
+            return
+        self.due[self._week_of(np.array([due]))[0], provider] += amount
+        self.provider_level.append((int(KIND_CODE[kind]), provider, due, amount))
+
+    @property
+    def provider_payments(self) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
+        """Provider-level payments made: kind code, provider, due day, amount."""
+        if not self.provider_level:
+            empty = np.empty(0, np.int64)
+            return empty, empty, empty, np.empty(0)
+        kind, provider, due, amount = zip(*self.provider_level, strict=True)
+        return np.array(kind), np.array(provider), np.array(due), np.array(amount)

@@ -1,0 +1,163 @@
+"""A simulation's results as tables: weekly timeseries, referral cohorts, and the summary.
+
+Definitions (also in docs/simulation-design.md):
+- a *job outcome within 12 (24) months* of referral triggers within 365 (730) days of it; a
+  cohort is *complete* for that window when its last referral day plus the window has passed;
+- `job_outcome_rate_24m` is over participants referred at least 730 days before the end;
+- `parked_share` is the share of participants ever eligible for service (attached, on the
+  programme, out of work) whose average weekly hours while eligible stayed below the scenario's
+  `parked_below_hours`;
+- `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
+from pbrlab.contracts.model import PARTICIPANT_KINDS, PaymentKind
+from pbrlab.engine.simulate import Simulation
+from pbrlab.engine.tally import COUNTS, SUMS
+from pbrlab.payments.rules import KIND_CODE, KINDS, NO_DAY
+from pbrlab.tables import coded, dates
+
+WINDOWS = {"12m": 365, "24m": 730}
+COMMISSIONER_KINDS = tuple(k for k in KINDS if k is not PaymentKind.management_fee)
+
+
+def timeseries(sim: Simulation) -> pa.Table:
+    """One row per week × payment group × provider; provider-level payments on null-group rows."""
+    tally, world = sim.tally, sim.world
+    kind, provider, due, amount = sim.cash.provider_payments
+    provider_level = np.full(provider.size, tally.shape[1] - 1)
+    tally.money(kind, due, provider_level, provider, amount)
+    weeks, slots, providers = tally.shape
+    w, g, p = (a.ravel() for a in np.indices(tally.shape))
+    columns: dict[str, Any] = {name: tally.counts[name].ravel() for name in COUNTS}
+    columns.update({name: tally.sums[name].ravel() for name in SUMS if _paid_kind_kept(name)})
+    level = g == slots - 1
+    keep = ~level | (sum(columns[n] for n in columns if n.startswith("paid_")) != 0)
+    group_ids = [grp.id for grp in world.scenario.groups]
+    provider_ids = [prov.id for prov in world.scenario.providers]
+    table: dict[str, pa.Array] = {
+        "week_start": dates(world.week_start[w[keep]]),
+        "payment_group": coded(g[keep], group_ids, missing=level[keep]),
+        "provider_id": coded(p[keep], provider_ids),
+        "attachments": pa.array(columns["referrals"][keep]),
+    }
+    for name, values in columns.items():
+        table[name] = pa.array(values[keep])
+    table["provider_cash"] = pa.array(sim.cash.history[w[keep], p[keep]])
+    del weeks, providers
+    return pa.table(table)
+
+
+def _paid_kind_kept(name: str) -> bool:
+    return name != f"paid_{PaymentKind.management_fee.value}"
+
+
+def cohorts(sim: Simulation) -> pa.Table:
+    """Per referral month × payment group: referrals and outcomes within 12 and 24 months."""
+    people, world = sim.people, sim.world
+    month = people.referral_day.astype("datetime64[D]").astype("datetime64[M]")
+    months, month_index = np.unique(month, return_inverse=True)
+    n_groups = len(world.scenario.groups)
+    key = month_index * n_groups + people.group
+    size = months.size * n_groups
+
+    def count(mask: BoolArray) -> IntArray:
+        return np.bincount(key[mask], minlength=size)
+
+    referrals = count(np.ones(people.size, np.bool_))
+    columns: dict[str, Any] = {"referrals": referrals}
+    month_end = (months + 1).astype("datetime64[D]").astype(np.int64) - 1
+    for label, days in WINDOWS.items():
+        columns[f"job_outcomes_{label}"] = count(_within(sim.book.treated.outcome_day, sim, days))
+        columns[f"counterfactual_outcomes_{label}"] = count(
+            _within(sim.book.counterfactual.outcome_day, sim, days)
+        )
+        columns[f"complete_{label}"] = np.repeat(month_end + days <= world.as_of, n_groups)
+    m, g = np.divmod(np.arange(size), n_groups)
+    keep = referrals > 0
+    table: dict[str, pa.Array] = {
+        "referral_month": pa.array(months.astype("datetime64[D]")[m[keep]]),
+        "payment_group": coded(g[keep], [grp.id for grp in world.scenario.groups]),
+    }
+    table.update({name: pa.array(values[keep]) for name, values in columns.items()})
+    return pa.table(table)
+
+
+def _within(outcome_day: IntArray, sim: Simulation, days: int) -> BoolArray:
+    achieved = (outcome_day != NO_DAY) & (outcome_day <= sim.world.as_of)
+    return np.asarray(achieved & (outcome_day - sim.people.referral_day < days), np.bool_)
+
+
+def summary(sim: Simulation) -> dict[str, Any]:
+    """Per payment group and overall; counts are simulated, `scale` converts to national."""
+    people, world = sim.people, sim.world
+    complete = people.referral_day + WINDOWS["24m"] <= world.as_of
+    treated_24 = _within(sim.book.treated.outcome_day, sim, WINDOWS["24m"])
+    cf_24 = _within(sim.book.counterfactual.outcome_day, sim, WINDOWS["24m"])
+    treated = _within(sim.book.treated.outcome_day, sim, 10**9)
+    cf = _within(sim.book.counterfactual.outcome_day, sim, 10**9)
+    served = sim.served_weeks > 0
+    mean_hours = sim.service_hours / np.maximum(sim.served_weeks, 1)
+    parked = served & (mean_hours < world.scenario.behaviour.parked_below_hours.value)
+    paid = sim.payments.where((sim.payments.due <= world.as_of) & (sim.payments.amount > 0))
+    groups: dict[str, Any] = {}
+    for g, group in enumerate(world.scenario.groups):
+        mine = people.group == g
+        spend = _spend(paid.kind, paid.amount, people.group[paid.participant] == g)
+        groups[group.id] = _figures(
+            mine, complete, treated_24, cf_24, treated, cf, served, parked, spend
+        )
+    everyone = np.ones(people.size, np.bool_)
+    spend = _spend(paid.kind, paid.amount, np.ones(paid.size, np.bool_))
+    kind, _, _, amount = sim.cash.provider_payments
+    for code, pounds in zip(kind, amount, strict=True):
+        spend[KINDS[code].value] = round(spend[KINDS[code].value] + float(pounds), 2)
+    overall = _figures(everyone, complete, treated_24, cf_24, treated, cf, served, parked, spend)
+    return {"scale": world.scenario.scale, "groups": groups, "overall": overall}
+
+
+def _spend(kind: np.ndarray, amount: FloatArray, mask: BoolArray) -> dict[str, float]:
+    return {
+        k.value: round(float(amount[mask & (kind == KIND_CODE[k])].sum()), 2)
+        for k in COMMISSIONER_KINDS
+        if k in PARTICIPANT_KINDS or mask.all()
+    }
+
+
+def _figures(
+    mine: BoolArray,
+    complete: BoolArray,
+    treated_24: BoolArray,
+    cf_24: BoolArray,
+    treated: BoolArray,
+    cf: BoolArray,
+    served: BoolArray,
+    parked: BoolArray,
+    spend: dict[str, float],
+) -> dict[str, Any]:
+    done = mine & complete
+    additional = int(treated[mine].sum()) - int(cf[mine].sum())
+    total = round(sum(spend.values()), 2)
+    return {
+        "referrals": int(mine.sum()),
+        "job_outcomes": int(treated[mine].sum()),
+        "counterfactual_outcomes": int(cf[mine].sum()),
+        "completed_24m": int(done.sum()),
+        "job_outcome_rate_24m": _ratio(int(treated_24[done].sum()), int(done.sum())),
+        "counterfactual_rate_24m": _ratio(int(cf_24[done].sum()), int(done.sum())),
+        "additional_outcomes": additional,
+        "parked_share": _ratio(int(parked[mine].sum()), int(served[mine].sum())),
+        "spend_gbp": {**spend, "total": total},
+        "cost_per_additional_outcome_gbp": round(total / additional, 2) if additional > 0 else None,
+    }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 6) if whole else None

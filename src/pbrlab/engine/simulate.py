@@ -1,0 +1,284 @@
+"""The weekly loop: referrals arrive, providers allocate hours, both paths step, payments flow.
+
+Everyone referred over the run is drawn first (week by week from the scenario seed), so the
+loop itself draws nothing: the same scenario gives the same run however it is split. Each week
+the loop touches only the *active* participants, dropping those for whom nothing more can
+happen (attachment over and no payment still possible on either path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
+from pbrlab.contracts.model import PaymentKind
+from pbrlab.engine.cash import Cash
+from pbrlab.engine.payments import PaymentBook, Priced, Segments
+from pbrlab.engine.tally import Tally
+from pbrlab.engine.world import World
+from pbrlab.payments.kernel import Caseload, KernelState, may_pay_later
+from pbrlab.payments.rules import KIND_CODE
+from pbrlab.population.cohorts import Allocation, Cohort, draw_all
+from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Paths, step
+from pbrlab.population.referrals import expected_referrals
+from pbrlab.providers.allocation import Caseloads, allocate
+
+OUTCOME = KIND_CODE[PaymentKind.job_outcome]
+SUSTAINMENT = KIND_CODE[PaymentKind.sustainment]
+
+
+@dataclass
+class Spells:
+    """The treated path's jobs as records: start and end day (-1: still in work at the end)."""
+
+    participant: list[IntArray] = field(default_factory=list)
+    start: list[IntArray] = field(default_factory=list)
+    end: list[IntArray] = field(default_factory=list)
+
+    def add(self, who: IntArray, start: IntArray, end: IntArray) -> None:
+        self.participant.append(who)
+        self.start.append(start)
+        self.end.append(end)
+
+    def arrays(self) -> tuple[IntArray, IntArray, IntArray]:
+        def cat(parts: list[IntArray]) -> IntArray:
+            return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+        return cat(self.participant), cat(self.start), cat(self.end)
+
+
+@dataclass
+class Simulation:
+    """Everything a run produced, as arrays; `pbrlab.engine.outputs` turns it into tables."""
+
+    world: World
+    people: Cohort
+    contract: IntArray  # [participant]
+    paths: Paths
+    book: PaymentBook
+    payments: Priced  # treated path, every event triggered by the end
+    deadweight: Priced  # counterfactual path: what would have been paid anyway
+    spells: tuple[IntArray, IntArray, IntArray]
+    service_hours: FloatArray  # [participant] total hours received
+    served_weeks: IntArray  # [participant] weeks attached, on the programme and out of work
+    tally: Tally
+    cash: Cash
+    participant_weeks: int  # participant-weeks stepped: the unit of the benchmark
+
+    @property
+    def size(self) -> int:
+        return self.people.size
+
+
+Progress = Callable[[int, int], None]
+
+
+def simulate(world: World, progress: Progress | None = None) -> Simulation:
+    """Run the scenario week by week; `progress(done, total)` is called after each week."""
+    scenario = world.scenario
+    people = draw_all(expected_referrals(scenario), Allocation.of(scenario), scenario.seed)
+    run = _Run(world, people)
+    for week in range(world.weeks):
+        run.week(week)
+        if progress is not None:
+            progress(week + 1, world.weeks)
+    return run.finish()
+
+
+class _Run:
+    def __init__(self, world: World, people: Cohort) -> None:
+        self.world, self.people = world, people
+        n = people.size
+        self.contract = world.provider_contract[people.provider]
+        n_groups = world.contract_group.shape[1]
+        self.row = self.contract * n_groups + people.group
+        group_in_contract = world.contract_group[self.contract, people.group]
+        self.caseload = Caseload(group_in_contract, people.referral_day)
+        self.year = np.zeros(n, np.int64)
+        for c, rules in enumerate(world.rules):
+            mine = self.contract == c
+            self.year[mine] = rules.year_of(people.referral_day[mine])
+        self.book = PaymentBook(world, self.contract, self.caseload)
+        self.paths = Paths.start(n)
+        self.clocks = (people.entry_clock, people.exit_clock, people.leave_clock)
+        self.first = np.searchsorted(people.referral_week, np.arange(world.weeks + 1))
+        self.active = np.empty(0, np.int64)
+        self.job_start = np.full(n, -1, np.int64)
+        self.service_hours = np.zeros(n)
+        self.served_weeks = np.zeros(n, np.int64)
+        self.spells = Spells()
+        self.payments: list[Priced] = []
+        self.deadweight: list[Priced] = []
+        n_providers = len(world.scenario.providers)
+        self.tally = Tally(world.weeks, n_groups, n_providers, world.week_start[0])
+        self.cash = Cash.open(world, self.contract, people)
+        self.participant_weeks = 0
+
+    def week(self, w: int) -> None:
+        world, people = self.world, self.people
+        new = np.arange(self.first[w], self.first[w + 1])
+        self.active = np.concatenate([self.active, new])
+        active = self.active
+        k = w - people.referral_week[active]
+        start = people.referral_day[active] + 7 * k
+        if w == world.weeks - 1:  # the calendar may end inside some people's last week
+            keep = start <= world.as_of
+            active, k, start = active[keep], k[keep], start[keep]
+        self.participant_weeks += active.size
+        end = np.minimum(start + 6, world.as_of)
+        attached = k < world.attachment_weeks
+        self.tally.arrivals(w, people.group[new], people.provider[new])
+
+        hours = self._allocate(w, active, attached)
+        uplift = world.policy.service_effect * np.minimum(
+            hours / world.policy.full_service_hours, 1.0
+        )
+        hazards = Hazards(
+            world.entry_rate,
+            world.separation_rate,
+            world.later_separation_rate,
+            world.leave_rate,
+            world.demand[w],
+        )
+        entered, left = step(
+            self.paths,
+            active,
+            attached,
+            people.group,
+            people.area,
+            people.frailty,
+            uplift,
+            self.clocks,
+            hazards,
+        )
+        self._record_spells(active, start, entered[TREATED], left[TREATED])
+        starts = entered[TREATED] & attached
+        self.tally.job_starts(w, people.group[active[starts]], people.provider[active[starts]])
+
+        treated = self._pay(self.book.treated, TREATED, active, start, end, attached, new)
+        deadweight = self._pay(self.book.counterfactual, COUNTERFACTUAL, active, start, end)
+        self.payments.append(treated)
+        self.deadweight.append(deadweight)
+        self.tally.payments(treated, people.group, people.provider)
+        self.cash.week(w, treated, self.tally.provider_cost(w))
+        if w < world.weeks - 1:  # in the last week `active` may leave some people out
+            self._drop_finished(k, end)
+
+    def _allocate(self, w: int, active: IntArray, attached: BoolArray) -> FloatArray:
+        world, people, paths = self.world, self.people, self.paths
+        eligible = attached & ~paths.left[active] & ~paths.in_work[TREATED, active]
+        state = self.book.treated
+        caseloads = Caseloads(
+            active=active,
+            eligible=eligible,
+            provider=people.provider,
+            row=self.row,
+            year=self.year,
+            judgement=people.judgement,
+            group=people.group,
+            area=people.area,
+            frailty=people.frailty,
+            entry_rate=world.entry_rate,
+            demand=world.demand[w],
+            outcome_done=state.outcome_day >= 0,
+            sustain_count=state.sustain_count,
+            paid=state.paid,
+        )
+        hours = allocate(caseloads, world.stakes, world.policy)
+        served = active[eligible]
+        self.service_hours[served] += hours[eligible]
+        self.served_weeks[served] += 1
+        self.tally.service(
+            w,
+            people.group[served],
+            people.provider[served],
+            hours[eligible],
+            world.policy.cost_per_hour,
+        )
+        return hours
+
+    def _record_spells(
+        self, active: IntArray, start: IntArray, entered: BoolArray, left: BoolArray
+    ) -> None:
+        ended = active[left]
+        self.spells.add(ended, self.job_start[ended], start[left] - 1)
+        self.job_start[ended] = -1
+        self.job_start[active[entered]] = start[entered]
+
+    def _pay(
+        self,
+        state: KernelState,
+        path: int,
+        active: IntArray,
+        start: IntArray,
+        end: IntArray,
+        attached: BoolArray | None = None,
+        new: IntArray | None = None,
+    ) -> Priced:
+        working = self.paths.in_work[path, active]
+        work = Segments(active[working], start[working], end[working])
+        fees = None
+        if attached is not None:
+            # Attachment fees come at referral; service fees only where a contract pays them.
+            if any(r.service_max.any() for r in self.world.rules):
+                fees = Segments(active[attached], start[attached], end[attached])
+            else:
+                assert new is not None
+                first = np.isin(active, new)
+                fees = Segments(active[first], start[first], end[first])
+        return self.book.week(state, work, fees)
+
+    def _drop_finished(self, k: IntArray, end: IntArray) -> None:
+        """Forget those past attachment for whom neither path can trigger another payment."""
+        done_attachment = k >= self.world.attachment_weeks - 1
+        if not done_attachment.any():
+            return
+        who = self.active[done_attachment]
+        after = end[done_attachment]
+        can_start = ~self.paths.left[who]
+        live = np.zeros(who.size, np.bool_)
+        for path, state in (
+            (TREATED, self.book.treated),
+            (COUNTERFACTUAL, self.book.counterfactual),
+        ):
+            in_work = self.paths.in_work[path, who]
+            for c, rules in enumerate(self.world.rules):
+                mine = self.contract[who] == c
+                live[mine] |= may_pay_later(
+                    rules,
+                    self.caseload,
+                    state,
+                    who[mine],
+                    after[mine],
+                    in_work[mine],
+                    can_start[mine],
+                )
+        finished = np.zeros(self.active.size, np.bool_)
+        finished[done_attachment] = ~live
+        gone = self.active[finished]
+        working = self.job_start[gone] >= 0
+        self.spells.add(gone[working], self.job_start[gone[working]], end[finished][working])
+        self.job_start[gone[working]] = -1
+        self.active = self.active[~finished]
+
+    def finish(self) -> Simulation:
+        ongoing = self.active[self.job_start[self.active] >= 0]
+        self.spells.add(ongoing, self.job_start[ongoing], np.full(ongoing.size, -1, np.int64))
+        return Simulation(
+            world=self.world,
+            people=self.people,
+            contract=self.contract,
+            paths=self.paths,
+            book=self.book,
+            payments=Priced.concat(self.payments),
+            deadweight=Priced.concat(self.deadweight),
+            spells=self.spells.arrays(),
+            service_hours=self.service_hours,
+            served_weeks=self.served_weeks,
+            tally=self.tally,
+            cash=self.cash,
+            participant_weeks=self.participant_weeks,
+        )

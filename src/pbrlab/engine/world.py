@@ -1,0 +1,190 @@
+"""A scenario compiled once into the arrays the weekly loop reads: calendar, hazards, contracts.
+
+The scenario stays a pure parameter object (hashable, picklable); everything derived from it
+for a run lives here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from pbrlab.arrays import FloatArray, IntArray
+from pbrlab.contracts.load import load_contract
+from pbrlab.contracts.model import Contract, EarningsThreshold, PaymentKind
+from pbrlab.errors import InputError
+from pbrlab.payments.rules import GroupRules, compile_rules, to_day
+from pbrlab.population.employment import TENURE_SPLIT, rate
+from pbrlab.population.referrals import simulated_weeks
+from pbrlab.providers.allocation import Policy, Stakes
+from pbrlab.scenarios.model import Scenario
+
+
+@dataclass(frozen=True)
+class World:
+    scenario: Scenario
+    label: str  # the scenario's file or preset name, for messages
+    week_start: IntArray  # day number of each simulated week
+    as_of: int  # the last simulated day
+    attachment_weeks: int
+    entry_rate: FloatArray  # by group, weekly hazard rates
+    separation_rate: FloatArray
+    later_separation_rate: FloatArray
+    leave_rate: FloatArray
+    demand: FloatArray  # [week, area] labour-demand factor on job entry
+    contracts: list[Contract]
+    contract_names: list[str]  # as the providers name them (preset or file)
+    rules: list[GroupRules]
+    provider_contract: IntArray  # [provider] index into contracts
+    contract_group: IntArray  # [contract, scenario group] index into the contract's groups
+    stakes: Stakes
+    policy: Policy
+    daily_earnings: float
+
+    @property
+    def weeks(self) -> int:
+        return int(self.week_start.size)
+
+
+def build_world(scenario: Scenario, label: str = "scenario") -> World:
+    weeks = simulated_weeks(scenario)
+    groups = scenario.groups
+    contracts, names, provider_contract = _contracts(scenario, label)
+    rules = [compile_rules(c) for c in contracts]
+    contract_group = _contract_groups(scenario, contracts, provider_contract, label)
+    separation = rate(np.array([g.separation_hazard.value for g in groups]))
+    later = rate(np.array([g.later_separation_hazard.value for g in groups]))
+    weekly_earnings = scenario.labour_market.weekly_earnings.value
+    return World(
+        scenario=scenario,
+        label=label,
+        week_start=weeks,
+        as_of=to_day(scenario.calendar.end),
+        attachment_weeks=scenario.attachment_weeks.value,
+        entry_rate=rate(np.array([g.job_entry_hazard.value for g in groups])),
+        separation_rate=separation,
+        later_separation_rate=later,
+        leave_rate=rate(np.array([g.other_exit_hazard.value for g in groups])),
+        demand=_demand(scenario, weeks),
+        contracts=contracts,
+        contract_names=names,
+        rules=rules,
+        provider_contract=provider_contract,
+        contract_group=contract_group,
+        stakes=_stakes(contracts, rules, contract_group, separation, later, weekly_earnings),
+        policy=_policy(scenario),
+        daily_earnings=weekly_earnings / 7.0,
+    )
+
+
+def _demand(scenario: Scenario, weeks: IntArray) -> FloatArray:
+    """(reference unemployment / area unemployment in the week's calendar year) ** elasticity."""
+    market = scenario.labour_market
+    first_year = scenario.calendar.start.year
+    years = weeks.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+    columns = []
+    for area in scenario.areas:
+        path = np.array(area.unemployment.value)
+        index = np.clip(years - first_year, 0, path.size - 1)
+        columns.append(path[index])
+    unemployment = np.column_stack(columns)
+    ratio = market.reference_unemployment.value / np.maximum(unemployment, 1e-6)
+    return np.asarray(ratio**market.demand_elasticity.value, np.float64)
+
+
+def _contracts(scenario: Scenario, label: str) -> tuple[list[Contract], list[str], IntArray]:
+    names: list[str] = []
+    contracts: list[Contract] = []
+    index = []
+    for provider in scenario.providers:
+        if provider.contract not in names:
+            try:
+                contracts.append(load_contract(provider.contract))
+            except InputError as exc:
+                where = f"providers[{provider.id}].contract"
+                raise InputError(
+                    label, where, f"cannot load {provider.contract!r}: {exc}"
+                ) from None
+            names.append(provider.contract)
+        index.append(names.index(provider.contract))
+    return contracts, names, np.array(index, np.int64)
+
+
+def _contract_groups(
+    scenario: Scenario, contracts: list[Contract], provider_contract: IntArray, label: str
+) -> IntArray:
+    """Each contract's index of each scenario group; a used contract must price every group."""
+    table = np.full((len(contracts), len(scenario.groups)), -1, np.int64)
+    for c, contract in enumerate(contracts):
+        ids = [g.id for g in contract.groups]
+        for g, group in enumerate(scenario.groups):
+            if group.id in ids:
+                table[c, g] = ids.index(group.id)
+                continue
+            provider = scenario.providers[int(np.flatnonzero(provider_contract == c)[0])]
+            raise InputError(
+                label,
+                f"providers[{provider.id}].contract",
+                f"expected a contract with a payment group for every scenario group; "
+                f"{provider.contract!r} has no {group.id!r} (it has {ids})",
+            )
+    return table
+
+
+def _stakes(
+    contracts: list[Contract],
+    rules: list[GroupRules],
+    contract_group: IntArray,
+    separation: FloatArray,
+    later: FloatArray,
+    weekly_earnings: float,
+) -> Stakes:
+    """Rows are contract × scenario group (row = contract * groups + group)."""
+    n_groups = contract_group.shape[1]
+    years = max(r.n_years for r in rules)
+    rows = len(contracts) * n_groups
+    outcome = np.zeros((rows, years))
+    sustain = np.zeros((rows, years))
+    sustain_max = np.zeros(rows, np.int64)
+    retention = np.ones(rows)
+    cap = np.zeros(rows)
+    for c, (contract, rule) in enumerate(zip(contracts, rules, strict=True)):
+        for g in range(n_groups):
+            row, cg = c * n_groups + g, contract_group[c, g]
+            outcome[row] = _pad(rule.fees[PaymentKind.job_outcome][cg], years)
+            sustain[row] = _pad(rule.fees[PaymentKind.sustainment][cg], years)
+            sustain_max[row] = rule.sustain_max[cg]
+            cap[row] = rule.cap
+            weeks = _weeks_to_outcome(contract, cg, weekly_earnings)
+            early = min(weeks, TENURE_SPLIT)
+            retention[row] = np.exp(-(separation[g] * early + later[g] * (weeks - early)))
+    return Stakes(outcome, sustain, sustain_max, retention, cap)
+
+
+def _weeks_to_outcome(contract: Contract, group: int, weekly_earnings: float) -> float:
+    outcome = contract.groups[group].job_outcome
+    if outcome is None:
+        return 0.0
+    trigger = outcome.trigger
+    if isinstance(trigger, EarningsThreshold):
+        return float(np.ceil(trigger.threshold.value / max(weekly_earnings, 1e-9)))
+    return float(trigger.weeks.value)
+
+
+def _pad(values: FloatArray, size: int) -> FloatArray:
+    return np.asarray(np.r_[values, np.full(size - values.size, values[-1])], np.float64)
+
+
+def _policy(scenario: Scenario) -> Policy:
+    b = scenario.behaviour
+    return Policy(
+        judgement_noise=b.judgement_noise.value,
+        professional_norm=b.professional_norm.value,
+        service_effect=b.service_effect.value,
+        full_service_hours=b.full_service_hours.value,
+        minimum_contact_hours=b.minimum_contact_hours.value,
+        capacity=np.array([p.adviser_hours_per_week.value for p in scenario.providers])
+        * scenario.scale,
+        cost_per_hour=np.array([p.cost_per_hour.value for p in scenario.providers]),
+    )

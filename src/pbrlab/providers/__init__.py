@@ -1,0 +1,1 @@
+"""Providers: how they spend adviser time, and their cash."""

@@ -1,0 +1,193 @@
+"""How a provider shares its adviser hours across its caseload each week: one transparent rule.
+
+For each participant it may serve (attached, still on the programme, out of work) a provider
+estimates the money that one more hour of service would bring:
+
+    value = stake × p̂ × service_effect / full_service_hours
+
+where `stake` is what the contract would still pay for this person (outcome fee plus the
+sustainment payments left, within any cap) and `p̂` is the provider's own noisy estimate of the
+chance that this week's job entry would go on to trigger the payment:
+logit(p̂) = logit(p) + judgement_noise × z, with z a standard normal fixed per person.
+
+The professional norm α tempers profit with equal treatment: the provider ranks people by
+`score = (1 − α) × value + α × (its caseload's mean value)` and funds extra hours for those whose
+score covers `(1 − α) × cost_per_hour`. Everyone gets the minimum contact; the hours left are
+shared among the funded in proportion to score, at most `full_service_hours` each. At α = 1 all
+are treated alike; at α = 0 only those expected to pay for their adviser's time get more than the
+minimum. Nothing is scripted per group: creaming and parking come out of the stakes and chances.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
+
+
+@dataclass(frozen=True)
+class Stakes:
+    """What contracts pay, by rule row (contract × scenario group) and contract year."""
+
+    outcome_fee: FloatArray  # [row, year]
+    sustainment_fee: FloatArray  # [row, year]
+    sustainment_max: IntArray  # [row]
+    retention: FloatArray  # [row] chance a new job lasts long enough to trigger the outcome
+    cap: FloatArray  # [row] per-participant cap (inf for none)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The behaviour parameters of the rule, and each provider's hours and cost this week."""
+
+    judgement_noise: float
+    professional_norm: float
+    service_effect: float
+    full_service_hours: float
+    minimum_contact_hours: float
+    capacity: FloatArray  # [provider] adviser hours a week (already scaled)
+    cost_per_hour: FloatArray  # [provider]
+
+
+@dataclass(frozen=True)
+class Caseloads:
+    """Who the providers serve this week: participants in `active` order and their attributes.
+
+    A person's true weekly chance of a job entry without the programme is
+    `1 - exp(-entry_rate[group] × frailty × demand[area])`; the provider sees it only through
+    its judgement error.
+    """
+
+    active: IntArray
+    eligible: BoolArray  # [active]
+    provider: IntArray  # [participant]
+    row: IntArray  # [participant] rule row
+    year: IntArray  # [participant] contract year of attachment
+    judgement: FloatArray  # [participant]
+    group: IntArray  # [participant]
+    area: IntArray  # [participant]
+    frailty: FloatArray  # [participant]
+    entry_rate: FloatArray  # [group]
+    demand: FloatArray  # [area], this week
+    outcome_done: BoolArray  # [participant]
+    sustain_count: IntArray  # [participant]
+    paid: FloatArray  # [participant]
+
+
+def allocate(caseloads: Caseloads, stakes: Stakes, policy: Policy) -> FloatArray:
+    """Adviser hours given this week to each active participant (0 for those not served)."""
+    hours = np.zeros(caseloads.active.size)
+    _allocate(
+        caseloads.active,
+        caseloads.eligible,
+        caseloads.provider,
+        caseloads.row,
+        caseloads.year,
+        caseloads.judgement,
+        caseloads.group,
+        caseloads.area,
+        caseloads.frailty,
+        caseloads.entry_rate,
+        caseloads.demand,
+        caseloads.outcome_done,
+        caseloads.sustain_count,
+        caseloads.paid,
+        stakes.outcome_fee,
+        stakes.sustainment_fee,
+        stakes.sustainment_max,
+        stakes.retention,
+        stakes.cap,
+        policy.judgement_noise,
+        policy.professional_norm,
+        policy.service_effect / policy.full_service_hours,
+        policy.full_service_hours,
+        policy.minimum_contact_hours,
+        policy.capacity,
+        policy.cost_per_hour,
+        hours,
+    )
+    return hours
+
+
+@njit(cache=True, nogil=True)
+def _allocate(  # type: ignore[no-untyped-def]
+    active,
+    eligible,
+    provider,
+    row,
+    year,
+    judgement,
+    group,
+    area,
+    frailty,
+    entry_rate,
+    demand,
+    outcome_done,
+    sustain_count,
+    paid,
+    outcome_fee,
+    sustainment_fee,
+    sustainment_max,
+    retention,
+    cap,
+    noise,
+    norm,
+    effect_per_hour,
+    full,
+    minimum,
+    capacity,
+    cost,
+    hours,
+):
+    n_providers = capacity.size
+    count = np.zeros(n_providers)
+    total_value = np.zeros(n_providers)
+    value = np.zeros(active.size)
+    for j in range(active.size):
+        if not eligible[j]:
+            continue
+        i = active[j]
+        r, y = row[i], year[i]
+        left = sustainment_max[r] - sustain_count[i]
+        stake = sustainment_fee[r, y] * left
+        if not outcome_done[i]:
+            stake += outcome_fee[r, y]
+        stake = min(stake, cap[r] - paid[i])
+        chance = 1.0 - np.exp(-entry_rate[group[i]] * frailty[i] * demand[area[i]])
+        p = min(max(retention[r] * chance, 1e-9), 1.0 - 1e-9)
+        logit = np.log(p / (1.0 - p)) + noise * judgement[i]
+        estimate = 1.0 / (1.0 + np.exp(-logit))
+        value[j] = max(stake, 0.0) * estimate * effect_per_hour
+        count[provider[i]] += 1.0
+        total_value[provider[i]] += value[j]
+
+    funded = np.zeros(n_providers)
+    for j in range(active.size):
+        if not eligible[j]:
+            continue
+        p = provider[active[j]]
+        score = (1.0 - norm) * value[j] + norm * total_value[p] / count[p]
+        if score >= (1.0 - norm) * cost[p] and score > 0.0:
+            value[j] = score
+            funded[p] += score
+        else:
+            value[j] = -1.0
+
+    base = np.full(n_providers, minimum)
+    spare = np.zeros(n_providers)
+    for p in range(n_providers):
+        if count[p] > 0:
+            spare[p] = capacity[p] - minimum * count[p]
+            if spare[p] < 0.0:  # not even the minimum for all: share what there is
+                base[p] = capacity[p] / count[p]
+                spare[p] = 0.0
+    for j in range(active.size):
+        if not eligible[j]:
+            continue
+        p = provider[active[j]]
+        hours[j] = base[p]
+        if value[j] > 0.0 and full > base[p]:
+            hours[j] += min(full - base[p], spare[p] * value[j] / funded[p])
