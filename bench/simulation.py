@@ -322,8 +322,8 @@ def cross_check(scale: float) -> dict[str, Any]:
     }
 
 
-def compare(scale: float, weeks: int | None, repeats: int) -> dict[str, Any]:
-    """Time the participant rules both ways at `scale` over the same weeks."""
+def compare(scale: float, weeks: int | None, repeats: int, mesa_repeats: int) -> dict[str, Any]:
+    """Time the participant rules both ways at `scale` over the same weeks (medians)."""
     drawn = Drawn.at(scale)
     weeks = drawn.world.weeks if weeks is None else weeks
     rules_run(drawn, weeks)  # warm-up: the kernels are loaded or compiled
@@ -331,11 +331,15 @@ def compare(scale: float, weeks: int | None, repeats: int) -> dict[str, Any]:
     for _ in range(repeats):
         gc.collect()
         runs.append(rules_run(drawn, weeks))
-    model, mesa_s = mesa_run(drawn, weeks)
+    mesa_runs = []
+    for _ in range(mesa_repeats):
+        model, seconds = mesa_run(drawn, weeks)
+        mesa_runs.append(seconds)
     pw = runs[0].participant_weeks
     if model.participant_weeks != pw:
         raise RuntimeError(f"Mesa stepped {model.participant_weeks} participant-weeks, not {pw}")
     rules_s = statistics.median(r.seconds for r in runs)
+    mesa_s = statistics.median(mesa_runs)
     return {
         "scale": scale,
         "weeks": weeks,
@@ -345,6 +349,7 @@ def compare(scale: float, weeks: int | None, repeats: int) -> dict[str, Any]:
         "rules_runs_s": [r.seconds for r in runs],
         "rules_ns": rules_s / pw * 1e9,
         "mesa_s": mesa_s,
+        "mesa_runs_s": mesa_runs,
         "mesa_ns": mesa_s / pw * 1e9,
         "ratio": mesa_s / rules_s,
         "totals_agree": runs[0].totals == model.totals(),
@@ -435,13 +440,14 @@ def engine_table(runs: list[dict[str, Any]], compiled: dict[str, Any], warmup_sc
 
 
 def compare_table(result: dict[str, Any], engine_ns: float | None) -> str:
+    mesa_runs = " ".join(f"{t:.2f}" for t in result["mesa_runs_s"])
     lines = [
         f"participant rules at scale {result['scale']}: {result['participants']:,} participants, "
         f"{result['participant_weeks']:,} participant-weeks, {result['weeks']} weeks",
         f"  pbrlab kernels s (median)  {result['rules_s']:8.2f}   "
         f"{result['rules_ns']:10.1f} ns per participant-week",
-        f"  Mesa 3 agents s            {result['mesa_s']:8.2f}   "
-        f"{result['mesa_ns']:10.1f} ns per participant-week",
+        f"  Mesa 3 agents s (median)   {result['mesa_s']:8.2f}   "
+        f"{result['mesa_ns']:10.1f} ns per participant-week   (runs {mesa_runs})",
         f"  Mesa / pbrlab kernels      {result['ratio']:8.1f}×",
     ]
     if engine_ns is not None:
@@ -461,6 +467,7 @@ def main() -> None:
     parser.add_argument("--mesa-scale", type=float, default=0.01, help="rules vs Mesa (0.01)")
     parser.add_argument("--mesa-weeks", type=int, help="fewer weeks for the Mesa run (all)")
     parser.add_argument("--rules-repeats", type=int, default=5, help="kernel-rules runs (5)")
+    parser.add_argument("--mesa-repeats", type=int, default=3, help="Mesa runs (3)")
     parser.add_argument("--check-scale", type=float, default=0.002, help="cross-check (0.002)")
     parser.add_argument("--skip-engine", action="store_true")
     parser.add_argument("--skip-mesa", action="store_true")
@@ -495,11 +502,13 @@ def main() -> None:
         print(engine_table(runs, compiled, args.warmup_scale))
         print(f"  1-minute load average      {load:8.2f} before, {os.getloadavg()[0]:.2f} after\n")
     if not args.skip_mesa:
+        load = os.getloadavg()[0]
         check = cross_check(args.check_scale)
         results["cross_check"] = check
-        compared = compare(args.mesa_scale, args.mesa_weeks, args.rules_repeats)
+        compared = compare(args.mesa_scale, args.mesa_weeks, args.rules_repeats, args.mesa_repeats)
         results["rules_vs_mesa"] = compared
         print(compare_table(compared, engine_ns))
+        print(f"  1-minute load average      {load:8.2f} before, {os.getloadavg()[0]:.2f} after")
         print(
             f"\ncross-check at scale {check['scale']} ({check['participant_weeks']:,} "
             f"participant-weeks): paths agree: {'yes' if check['agree'] else 'no'} "

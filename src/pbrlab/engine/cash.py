@@ -62,7 +62,7 @@ class Cash:
 
     def week(self, w: int, priced: Priced, cost: FloatArray) -> None:
         world = self.world
-        payable = priced.due <= world.as_of
+        payable = (priced.due <= world.as_of) & (priced.amount > 0)
         provider = self._provider[priced.participant[payable]]
         np.add.at(self.due, (self._week_of(priced.due[payable]), provider), priced.amount[payable])
         self._count_outcomes(priced)

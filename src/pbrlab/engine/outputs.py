@@ -7,7 +7,9 @@ Definitions (also in docs/simulation-design.md):
 - `parked_share` is the share of participants ever eligible for service (attached, on the
   programme, out of work) whose average weekly hours while eligible stayed below the scenario's
   `parked_below_hours`;
-- `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run.
+- `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run;
+- at the end everyone referred is `on_programme` (attached), `completed` (attachment over) or
+  `left_early` (left the programme other than for work during attachment).
 """
 
 from __future__ import annotations
@@ -103,6 +105,7 @@ def summary(sim: Simulation) -> dict[str, Any]:
     cf_24 = _within(sim.book.counterfactual.outcome_day, sim, WINDOWS["24m"])
     treated = _within(sim.book.treated.outcome_day, sim, 10**9)
     cf = _within(sim.book.counterfactual.outcome_day, sim, 10**9)
+    status = _status(sim)
     served = sim.served_weeks > 0
     mean_hours = sim.service_hours / np.maximum(sim.served_weeks, 1)
     parked = served & (mean_hours < world.scenario.behaviour.parked_below_hours.value)
@@ -112,15 +115,23 @@ def summary(sim: Simulation) -> dict[str, Any]:
         mine = people.group == g
         spend = _spend(paid.kind, paid.amount, people.group[paid.participant] == g)
         groups[group.id] = _figures(
-            mine, complete, treated_24, cf_24, treated, cf, served, parked, spend
+            mine, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
         )
     everyone = np.ones(people.size, np.bool_)
     spend = _spend(paid.kind, paid.amount, np.ones(paid.size, np.bool_))
     kind, _, _, amount = sim.cash.provider_payments
     for code, pounds in zip(kind, amount, strict=True):
         spend[KINDS[code].value] = round(spend[KINDS[code].value] + float(pounds), 2)
-    overall = _figures(everyone, complete, treated_24, cf_24, treated, cf, served, parked, spend)
+    overall = _figures(
+        everyone, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
+    )
     return {"scale": world.scenario.scale, "groups": groups, "overall": overall}
+
+
+def _status(sim: Simulation) -> dict[str, BoolArray]:
+    left = sim.paths.left
+    over = sim.people.referral_day + 7 * sim.world.attachment_weeks - 1 <= sim.world.as_of
+    return {"on_programme": ~left & ~over, "completed": ~left & over, "left_early": left}
 
 
 def _spend(kind: np.ndarray, amount: FloatArray, mask: BoolArray) -> dict[str, float]:
@@ -141,12 +152,14 @@ def _figures(
     served: BoolArray,
     parked: BoolArray,
     spend: dict[str, float],
+    status: dict[str, BoolArray],
 ) -> dict[str, Any]:
     done = mine & complete
     additional = int(treated[mine].sum()) - int(cf[mine].sum())
     total = round(sum(spend.values()), 2)
     return {
         "referrals": int(mine.sum()),
+        **{name: int((mine & where).sum()) for name, where in status.items()},
         "job_outcomes": int(treated[mine].sum()),
         "counterfactual_outcomes": int(cf[mine].sum()),
         "completed_24m": int(done.sum()),

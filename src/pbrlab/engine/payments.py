@@ -16,14 +16,14 @@ from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.world import World
 from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
 from pbrlab.payments.ledger import sort_order
-from pbrlab.payments.rules import KIND_CODE
+from pbrlab.payments.rules import KIND_CODE, to_pennies
 
 LAGGED = np.array([KIND_CODE[PaymentKind.job_outcome], KIND_CODE[PaymentKind.sustainment]])
 
 
 @dataclass
 class Priced(Events):
-    """Triggered events with their amounts and the day each is due to be paid."""
+    """Triggered events with their amounts (to the penny) and the day each is due to be paid."""
 
     amount: FloatArray
     due: IntArray
@@ -65,7 +65,7 @@ class PaymentBook:
             )
             amount = price(rules, self.caseload, state, events)
             lag = np.where(np.isin(events.kind, LAGGED), rules.claim_lag, 0)
-            parts.append(Priced(*_fields(events), amount, events.day + lag))
+            parts.append(Priced(*_fields(events), to_pennies(amount), events.day + lag))
         return Priced.concat(parts)
 
     def _of_contract(self, segments: Segments, c: int) -> Segments:

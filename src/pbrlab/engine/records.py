@@ -13,7 +13,6 @@ from pbrlab.engine.simulate import Simulation
 from pbrlab.payments.kernel import Events
 from pbrlab.payments.ledger import ledger_table, sort_order
 from pbrlab.payments.records import Participants
-from pbrlab.payments.rules import to_pennies
 from pbrlab.tables import coded, dates
 
 
@@ -82,7 +81,7 @@ def ledger(sim: Simulation) -> pa.Table:
         paid = sim.payments.where(sim.contract[sim.payments.participant] == c)
         events = Events(local[paid.participant], paid.kind, paid.sequence, paid.day)
         order = sort_order(events.participant, events.day, events.kind.astype(np.int64))
-        amount = to_pennies(paid.amount[order])
+        amount = paid.amount[order]
         parts.append(
             ledger_table(contract, rules, participants, events.take(order), amount, world.as_of)
         )

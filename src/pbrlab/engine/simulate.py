@@ -113,7 +113,7 @@ class _Run:
         self.payments: list[Priced] = []
         self.deadweight: list[Priced] = []
         n_providers = len(world.scenario.providers)
-        self.tally = Tally(world.weeks, n_groups, n_providers, world.week_start[0])
+        self.tally = Tally(world.weeks, n_groups, n_providers, world.week_start[0], world.as_of)
         self.cash = Cash.open(world, self.contract, people)
         self.participant_weeks = 0
 

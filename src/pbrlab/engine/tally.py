@@ -24,9 +24,11 @@ SUMS = ("service_hours", "service_cost", *(f"paid_{kind.value}" for kind in KIND
 
 
 class Tally:
-    def __init__(self, weeks: int, groups: int, providers: int, first_day: int) -> None:
+    def __init__(
+        self, weeks: int, groups: int, providers: int, first_day: int, last_day: int
+    ) -> None:
         self.shape = (weeks, groups + 1, providers)  # the last group slot: provider-level
-        self.first_day = first_day
+        self.first_day, self.last_day = first_day, last_day
         self.counts = {name: np.zeros(self.shape, np.int64) for name in COUNTS}
         self.sums = {name: np.zeros(self.shape) for name in SUMS}
 
@@ -61,7 +63,14 @@ class Tally:
         ):
             hit = priced.kind == KIND_CODE[kind]
             self._count(name, self.week_of(priced.day[hit]), group[who[hit]], provider[who[hit]])
-        self.money(priced.kind, priced.due, group[who], provider[who], priced.amount)
+        paid = (priced.due <= self.last_day) & (priced.amount > 0)
+        self.money(
+            priced.kind[paid],
+            priced.due[paid],
+            group[who[paid]],
+            provider[who[paid]],
+            priced.amount[paid],
+        )
 
     def money(
         self,

@@ -1,0 +1,80 @@
+"""Scenario variants for engine tests: the reference scenario with overrides, and test contracts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pbrlab import config
+from pbrlab.scenarios.load import overlay, scenario_data
+from pbrlab.scenarios.model import Scenario
+
+GROUPS = (
+    "jsa_18_24",
+    "jsa_25_plus",
+    "jsa_early_access",
+    "jsa_ex_ib",
+    "esa_volunteers",
+    "esa_flow",
+    "esa_ex_ib",
+    "ib_is",
+    "jsa_prison_leavers",
+)
+
+
+def assumed(value: Any) -> dict[str, Any]:
+    return {"value": value, "assumption": "test value"}
+
+
+def reference(scale: float, seed: int = 2011, **changes: Any) -> Scenario:
+    """The work-programme-2011 preset at `scale`, with `changes` laid over it."""
+    data, label = scenario_data("work-programme-2011")
+    data = overlay(data, {"scale": scale, "seed": seed, **changes})
+    return config.validate(Scenario, data, label)
+
+
+def behaviour(**values: float) -> dict[str, Any]:
+    return {"behaviour": {name: assumed(v) for name, v in values.items()}}
+
+
+def all_providers_hold(contract: Path | str) -> dict[str, Any]:
+    data, _ = scenario_data("work-programme-2011")
+    return {"providers": [{"id": p["id"], "contract": str(contract)} for p in data["providers"]]}
+
+
+def outcome_contract(folder: Path, fees: dict[str, tuple[float, float]]) -> Path:
+    """A weeks-in-work contract for the nine groups: (outcome fee, sustainment fee) by group."""
+    lines = [
+        'id = "test-outcomes"',
+        'name = "test contract"',
+        'commissioner = "DWP"',
+        "[contract_years]",
+        "starts = [2011-06-01, 2012-04-01, 2013-04-01, 2014-04-01, 2015-04-01, 2016-04-01]",
+        'assumption = "test value"',
+        "[attachment_weeks]",
+        "value = 104",
+        'assumption = "test value"',
+        "[claim_lag_days]",
+        "value = 21",
+        'assumption = "test value"',
+    ]
+    for group in GROUPS:
+        outcome, sustain = fees[group]
+        lines += [
+            "[[groups]]",
+            f'id = "{group}"',
+            f'label = "{group}"',
+            'attachment_fee = { value = [100], assumption = "test value" }',
+            "[groups.job_outcome]",
+            f'fee = {{ value = [{outcome}], assumption = "test value" }}',
+            'trigger = { kind = "weeks_in_work", weeks = { value = 26, '
+            'assumption = "test value" } }',
+            "[groups.sustainment]",
+            f'fee = {{ value = [{sustain}], assumption = "test value" }}',
+            'every_weeks = { value = 4, assumption = "test value" }',
+            'max_count = { value = 13, assumption = "test value" }',
+            'on_break = "reset"',
+        ]
+    path = folder / "test-outcomes.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,118 @@
+"""The allocation rule on hand-made caseloads: exact shares, limits and the norm's two ends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pbrlab.providers.allocation import Caseloads, Policy, Stakes, allocate
+
+STAKES = Stakes(
+    outcome_fee=np.array([[1000.0], [4000.0]]),  # row 0 cheap group, row 1 dear group
+    sustainment_fee=np.array([[0.0], [0.0]]),
+    sustainment_max=np.array([0, 0]),
+    retention=np.array([1.0, 1.0]),
+    cap=np.array([np.inf, np.inf]),
+)
+
+
+def caseloads(
+    row: np.ndarray,
+    entry: np.ndarray,
+    provider: np.ndarray | None = None,
+    eligible: np.ndarray | None = None,
+) -> Caseloads:
+    n = row.size
+    return Caseloads(
+        active=np.arange(n),
+        eligible=np.ones(n, bool) if eligible is None else eligible,
+        provider=np.zeros(n, np.int64) if provider is None else provider,
+        row=row,
+        year=np.zeros(n, np.int64),
+        judgement=np.zeros(n),
+        group=np.arange(n),
+        area=np.zeros(n, np.int64),
+        frailty=np.ones(n),
+        entry_rate=entry,  # one "group" per person: their own hazard
+        demand=np.ones(1),
+        outcome_done=np.zeros(n, bool),
+        sustain_count=np.zeros(n, np.int64),
+        paid=np.zeros(n),
+    )
+
+
+def policy(norm: float, capacity: float, cost: float = 10.0, providers: int = 1) -> Policy:
+    return Policy(
+        judgement_noise=0.0,
+        professional_norm=norm,
+        service_effect=0.5,
+        full_service_hours=1.0,
+        minimum_contact_hours=0.1,
+        capacity=np.full(providers, capacity),
+        cost_per_hour=np.full(providers, cost),
+    )
+
+
+def test_pure_profit_funds_only_those_worth_their_cost_in_proportion_to_value() -> None:
+    # value per hour = stake × chance × effect / full hours = stake × (1 - e^-h) × 0.5
+    entry = np.array([0.01, 0.05, 0.05, 0.001])
+    row = np.array([1, 1, 0, 1])
+    hours = allocate(caseloads(row, entry), STAKES, policy(norm=0.0, capacity=1.0))
+    value = STAKES.outcome_fee[row, 0] * (1 - np.exp(-entry)) * 0.5
+    funded = value >= 10.0
+    assert funded.tolist() == [True, True, True, False]
+    spare = 1.0 - 0.1 * 4
+    expected = 0.1 + np.where(funded, np.minimum(0.9, spare * value / value[funded].sum()), 0)
+    np.testing.assert_allclose(hours, expected)
+
+
+def test_a_norm_of_one_treats_everyone_alike() -> None:
+    entry = np.array([0.01, 0.05, 0.05, 0.001])
+    hours = allocate(caseloads(np.array([1, 1, 0, 1]), entry), STAKES, policy(1.0, 1.0))
+    np.testing.assert_allclose(hours, np.full(4, 0.25))
+
+
+def test_too_few_hours_for_the_minimum_are_shared_equally_and_the_ineligible_get_none() -> None:
+    entry = np.full(5, 0.05)
+    eligible = np.array([True, True, False, True, True])
+    hours = allocate(
+        caseloads(np.ones(5, np.int64), entry, eligible=eligible), STAKES, policy(0.0, 0.2)
+    )
+    np.testing.assert_allclose(hours, [0.05, 0.05, 0.0, 0.05, 0.05])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    norm=st.floats(0.0, 1.0),
+    capacity=st.floats(0.0, 30.0),
+    noise=st.floats(0.0, 3.0),
+)
+def test_hours_stay_within_capacity_and_the_full_service_limit(
+    seed: int, norm: float, capacity: float, noise: float
+) -> None:
+    rng = np.random.default_rng(seed)
+    n = 60
+    provider = rng.integers(0, 3, n)
+    loads = caseloads(
+        rng.integers(0, 2, n), rng.uniform(0.0, 0.1, n), provider, rng.random(n) < 0.8
+    )
+    loads = Caseloads(**{**loads.__dict__, "judgement": rng.standard_normal(n)})
+    rule = Policy(**{**policy(norm, capacity, providers=3).__dict__, "judgement_noise": noise})
+    hours = allocate(loads, STAKES, rule)
+    assert (hours[~loads.eligible] == 0).all()
+    assert (hours <= rule.full_service_hours + 1e-12).all()
+    for p in range(3):
+        mine = (provider == p) & loads.eligible
+        assert hours[mine].sum() <= max(capacity, 0.0) + 1e-9
+        if mine.any() and capacity >= 0.1 * mine.sum():
+            assert (hours[mine] >= 0.1 - 1e-12).all()
+
+
+@pytest.mark.parametrize("norm", [0.0, 0.5])
+def test_a_dearer_tariff_never_gets_fewer_hours(norm: float) -> None:
+    entry = np.full(2, 0.05)
+    hours = allocate(caseloads(np.array([0, 1]), entry), STAKES, policy(norm, 1.0, cost=1.0))
+    assert hours[1] > hours[0]
