@@ -11,11 +11,15 @@ EXPECTED = {
     "MaximumPayment",
     "PaymentKind",
     "PaymentRun",
+    "Scenario",
+    "SimulationRun",
     "compute_ledger",
     "load_contract",
+    "load_scenario",
     "maximum_payments",
     "preset_names",
     "run_payments",
+    "run_scenario",
     "totals",
 }
 
@@ -27,3 +31,12 @@ def test_all_is_pinned() -> None:
 def test_every_exported_name_exists() -> None:
     for name in pbrlab.__all__:
         assert getattr(pbrlab, name) is not None
+
+
+def test_the_payment_engine_loads_without_the_simulator() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, pbrlab.cli.main; print('numba' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.stdout.strip() == "False", result.stderr

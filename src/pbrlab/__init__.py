@@ -1,7 +1,10 @@
 """pbrlab: design, run and stress-test payment-by-results commissioning of public services.
 
-The public API is what `__all__` lists; everything else may change between versions.
+The public API is what `__all__` lists; everything else may change between versions. The
+simulator's names load on first use, so the payment engine and the CLI start without Numba.
 """
+
+from typing import Any
 
 from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import MaximumPayment, maximum_payments
@@ -9,6 +12,8 @@ from pbrlab.contracts.model import WORK_PROGRAMME_GROUPS, Contract, PaymentKind
 from pbrlab.errors import InputError
 from pbrlab.payments.engine import PaymentRun, compute_ledger, run_payments
 from pbrlab.payments.summary import totals
+from pbrlab.scenarios.load import load_scenario
+from pbrlab.scenarios.model import Scenario
 
 __all__ = [
     "WORK_PROGRAMME_GROUPS",
@@ -17,10 +22,24 @@ __all__ = [
     "MaximumPayment",
     "PaymentKind",
     "PaymentRun",
+    "Scenario",
+    "SimulationRun",
     "compute_ledger",
     "load_contract",
+    "load_scenario",
     "maximum_payments",
     "preset_names",
     "run_payments",
+    "run_scenario",
     "totals",
 ]
+
+_SIMULATOR = {"SimulationRun", "run_scenario"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SIMULATOR:
+        from pbrlab.engine import run
+
+        return getattr(run, name)
+    raise AttributeError(f"module 'pbrlab' has no attribute {name!r}")

@@ -29,5 +29,59 @@ def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
 
 def write_parquet(table: pa.Table, path: str | Path, provenance: dict[str, str]) -> None:
     """Write a table as Parquet, atomically, with provenance in the file's metadata."""
+    write_atomically(path, parquet_writer(table, provenance))
+
+
+def parquet_writer(table: pa.Table, provenance: dict[str, str]) -> Callable[[Path], None]:
     stamped = table.replace_schema_metadata({"pbrlab": json.dumps(provenance)})
-    write_atomically(path, lambda tmp: pq.write_table(stamped, tmp))
+    return lambda tmp: pq.write_table(stamped, tmp)
+
+
+def write_all_or_none(writers: dict[Path, Callable[[Path], None]]) -> None:
+    """Write several files so that either all are replaced or none is.
+
+    Every file is written to a temporary name first; only when all are written are the old files
+    moved aside and the new ones moved in, and any failure then puts the old ones back.
+    """
+    staged: dict[Path, Path] = {}
+    moved: dict[Path, Path] = {}  # target -> its previous version, set aside
+    try:
+        for target, write in writers.items():
+            if target.is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(target))
+            staged[target] = _stage(target, write)
+        for target in staged:
+            if target.exists():
+                moved[target] = target.with_name(f".{target.name}.previous")
+                target.replace(moved[target])
+        done = []
+        try:
+            for target, tmp in staged.items():
+                tmp.replace(target)
+                done.append(target)
+        except OSError:
+            for target in done:
+                target.unlink(missing_ok=True)
+            for target, previous in moved.items():
+                previous.replace(target)
+            moved.clear()
+            raise
+    finally:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        for previous in moved.values():
+            previous.unlink(missing_ok=True)
+
+
+def _stage(target: Path, write: Callable[[Path], None]) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        tmp.chmod(0o644)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp

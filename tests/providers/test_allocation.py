@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pbrlab.payments.rules import NO_DAY
 from pbrlab.providers.allocation import Caseloads, Policy, Stakes, allocate
 
 STAKES = Stakes(
@@ -37,7 +38,7 @@ def caseloads(
         frailty=np.ones(n),
         entry_rate=entry,  # one "group" per person: their own hazard
         demand=np.ones(1),
-        outcome_done=np.zeros(n, bool),
+        outcome_day=np.full(n, NO_DAY),
         sustain_count=np.zeros(n, np.int64),
         paid=np.zeros(n),
     )

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
+from typer.exceptions import TyperException
 
 from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import maximum_payments
@@ -411,4 +412,14 @@ def _money_list(values: list[float]) -> str:
 
 
 def main() -> None:
-    app()
+    """The entry point: a mistyped option or value is one line and exit code 2, too."""
+    try:
+        code = app(standalone_mode=False)
+    except TyperException as exc:  # Typer's (vendored Click's) usage errors
+        if exc.format_message():  # (none when the help was shown for want of arguments)
+            text = f" {exc.format_message()} (see --help)"
+            err.print(Text.assemble(("error:", "bold red"), text), soft_wrap=True)
+        raise SystemExit(getattr(exc, "exit_code", 2)) from None
+    except typer.Abort:
+        raise SystemExit(1) from None
+    raise SystemExit(code if isinstance(code, int) else 0)

@@ -7,6 +7,8 @@ Definitions (also in docs/simulation-design.md):
 - `parked_share` is the share of participants ever eligible for service (attached, on the
   programme, out of work) whose average weekly hours while eligible stayed below the scenario's
   `parked_below_hours`;
+- `deadweight_gbp` is what the contract would have paid for the counterfactual path's outcomes
+  and sustainment (due by the end): payments for what would have happened anyway;
 - `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run;
 - at the end everyone referred is `on_programme` (attached), `completed` (attachment over) or
   `left_early` (left the programme other than for work during attachment).
@@ -21,6 +23,7 @@ import pyarrow as pa
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import PARTICIPANT_KINDS, PaymentKind
+from pbrlab.engine.payments import Priced
 from pbrlab.engine.simulate import Simulation
 from pbrlab.engine.tally import COUNTS, SUMS
 from pbrlab.payments.rules import KIND_CODE, KINDS, NO_DAY
@@ -109,14 +112,17 @@ def summary(sim: Simulation) -> dict[str, Any]:
     served = sim.served_weeks > 0
     mean_hours = sim.service_hours / np.maximum(sim.served_weeks, 1)
     parked = served & (mean_hours < world.scenario.behaviour.parked_below_hours.value)
-    paid = sim.payments.where((sim.payments.due <= world.as_of) & (sim.payments.amount > 0))
+    paid = _payable(sim.payments, world.as_of)
+    anyway = _payable(sim.deadweight, world.as_of)
     groups: dict[str, Any] = {}
     for g, group in enumerate(world.scenario.groups):
         mine = people.group == g
         spend = _spend(paid.kind, paid.amount, people.group[paid.participant] == g)
+        deadweight = float(anyway.amount[people.group[anyway.participant] == g].sum())
         groups[group.id] = _figures(
             mine, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
         )
+        groups[group.id]["deadweight_gbp"] = round(deadweight, 2)
     everyone = np.ones(people.size, np.bool_)
     spend = _spend(paid.kind, paid.amount, np.ones(paid.size, np.bool_))
     kind, _, _, amount = sim.cash.provider_payments
@@ -125,7 +131,12 @@ def summary(sim: Simulation) -> dict[str, Any]:
     overall = _figures(
         everyone, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
     )
+    overall["deadweight_gbp"] = round(float(anyway.amount.sum()), 2)
     return {"scale": world.scenario.scale, "groups": groups, "overall": overall}
+
+
+def _payable(priced: Priced, as_of: int) -> Priced:
+    return priced.where((priced.due <= as_of) & (priced.amount > 0))
 
 
 def _status(sim: Simulation) -> dict[str, BoolArray]:

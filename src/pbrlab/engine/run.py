@@ -1,8 +1,8 @@
 """A scenario in, result files out: the simulator as one call, used by the CLI and by scripts.
 
-Every table is computed before any file is written, and each file is written atomically, so a
-failed run leaves the previous results as they were. Every file carries the provenance: package
-version, scenario hash, seed, scale and time.
+Every table is computed before any file is written, and the files replace the previous ones all
+together or not at all, so a failed run leaves the previous results as they were. Every file
+carries the provenance: package version, scenario hash, seed, scale and time.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pbrlab.engine import outputs, records
 from pbrlab.engine.simulate import Progress, Simulation, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
-from pbrlab.io import write_atomically, write_parquet
+from pbrlab.io import parquet_writer, write_all_or_none
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.model import Scenario
@@ -85,17 +85,15 @@ def run_scenario(
         tables["participants.parquet"] = records.participant_table(sim)
         tables["spells.parquet"] = records.spell_table(sim)
         tables["ledger.parquet"] = records.ledger(sim)
-    files = []
+    writers = {folder / name: parquet_writer(table, stamp) for name, table in tables.items()}
+    writers[folder / "summary.json"] = lambda tmp: _write_json(tmp, summary)
     try:
-        for name, table in tables.items():
-            write_parquet(table, folder / name, stamp)
-            files.append(folder / name)
-        files.append(folder / "summary.json")
-        write_atomically(files[-1], lambda tmp: _write_json(tmp, summary))
+        write_all_or_none(writers)
     except OSError as exc:
-        raise InputError(
-            str(folder), "", f"cannot write the outputs there ({exc.strerror or exc})"
-        ) from None
+        where = exc.filename or folder
+        problem = f"cannot write the outputs there ({exc.strerror or exc}); nothing was replaced"
+        raise InputError(str(where), "", problem) from None
+    files = list(writers)
     return SimulationRun(sim, summary, files)
 
 

@@ -158,7 +158,10 @@ class _Run:
         starts = entered[TREATED] & attached
         self.tally.job_starts(w, people.group[active[starts]], people.provider[active[starts]])
 
-        treated = self._pay(self.book.treated, TREATED, active, start, end, attached, new)
+        # Attachment fees come at referral; service fees only where a contract pays them.
+        service_fees = any(r.service_max.any() for r in world.rules)
+        fee_weeks = attached if service_fees else k == 0
+        treated = self._pay(self.book.treated, TREATED, active, start, end, fee_weeks)
         deadweight = self._pay(self.book.counterfactual, COUNTERFACTUAL, active, start, end)
         self.payments.append(treated)
         self.deadweight.append(deadweight)
@@ -183,7 +186,7 @@ class _Run:
             frailty=people.frailty,
             entry_rate=world.entry_rate,
             demand=world.demand[w],
-            outcome_done=state.outcome_day >= 0,
+            outcome_day=state.outcome_day,
             sustain_count=state.sustain_count,
             paid=state.paid,
         )
@@ -215,20 +218,14 @@ class _Run:
         active: IntArray,
         start: IntArray,
         end: IntArray,
-        attached: BoolArray | None = None,
-        new: IntArray | None = None,
+        fee_weeks: BoolArray | None = None,
     ) -> Priced:
+        """This week's payments on one path; `fee_weeks` marks who may earn periodic fees."""
         working = self.paths.in_work[path, active]
         work = Segments(active[working], start[working], end[working])
         fees = None
-        if attached is not None:
-            # Attachment fees come at referral; service fees only where a contract pays them.
-            if any(r.service_max.any() for r in self.world.rules):
-                fees = Segments(active[attached], start[attached], end[attached])
-            else:
-                assert new is not None
-                first = np.isin(active, new)
-                fees = Segments(active[first], start[first], end[first])
+        if fee_weeks is not None:
+            fees = Segments(active[fee_weeks], start[fee_weeks], end[fee_weeks])
         return self.book.week(state, work, fees)
 
     def _drop_finished(self, k: IntArray, end: IntArray) -> None:

@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
+from pbrlab.payments.rules import NO_DAY
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ class Caseloads:
     frailty: FloatArray  # [participant]
     entry_rate: FloatArray  # [group]
     demand: FloatArray  # [area], this week
-    outcome_done: BoolArray  # [participant]
+    outcome_day: IntArray  # [participant] NO_DAY until the outcome is triggered
     sustain_count: IntArray  # [participant]
     paid: FloatArray  # [participant]
 
@@ -92,7 +93,7 @@ def allocate(caseloads: Caseloads, stakes: Stakes, policy: Policy) -> FloatArray
         caseloads.frailty,
         caseloads.entry_rate,
         caseloads.demand,
-        caseloads.outcome_done,
+        caseloads.outcome_day,
         caseloads.sustain_count,
         caseloads.paid,
         stakes.outcome_fee,
@@ -125,7 +126,7 @@ def _allocate(  # type: ignore[no-untyped-def]
     frailty,
     entry_rate,
     demand,
-    outcome_done,
+    outcome_day,
     sustain_count,
     paid,
     outcome_fee,
@@ -153,7 +154,7 @@ def _allocate(  # type: ignore[no-untyped-def]
         r, y = row[i], year[i]
         left = sustainment_max[r] - sustain_count[i]
         stake = sustainment_fee[r, y] * left
-        if not outcome_done[i]:
+        if outcome_day[i] == NO_DAY:
             stake += outcome_fee[r, y]
         stake = min(stake, cap[r] - paid[i])
         chance = 1.0 - np.exp(-entry_rate[group[i]] * frailty[i] * demand[area[i]])
