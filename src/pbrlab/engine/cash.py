@@ -33,9 +33,8 @@ class Cash:
         n_providers = opening.size
         self.balance = opening.copy()
         self.opening = opening.copy()
-        self.due = np.zeros((world.weeks, n_providers))  # receipts by week due
+        self.receipts = np.zeros((world.weeks, n_providers))  # by the week they fall due
         self.history = np.zeros((world.weeks, n_providers))  # balance at each week's end
-        self.receipts = np.zeros((world.weeks, n_providers))
         self.costs = np.zeros((world.weeks, n_providers))
         self.attached = attached  # per contract: [provider, contract year]
         self.achieved = [np.zeros_like(a) for a in attached]
@@ -64,12 +63,13 @@ class Cash:
         world = self.world
         payable = (priced.due <= world.as_of) & (priced.amount > 0)
         provider = self._provider[priced.participant[payable]]
-        np.add.at(self.due, (self._week_of(priced.due[payable]), provider), priced.amount[payable])
+        np.add.at(
+            self.receipts, (self._week_of(priced.due[payable]), provider), priced.amount[payable]
+        )
         self._count_outcomes(priced)
         self._incentives_due(w)
-        self.receipts[w] = self.due[w]
         self.costs[w] = cost
-        self.balance += self.due[w] - cost
+        self.balance += self.receipts[w] - cost
         self.history[w] = self.balance
 
     def _week_of(self, day: IntArray) -> IntArray:
@@ -101,7 +101,7 @@ class Cash:
     def _provider_payment(self, kind: PaymentKind, provider: int, due: int, amount: float) -> None:
         if due > self.world.as_of or amount <= 0:
             return
-        self.due[self._week_of(np.array([due]))[0], provider] += amount
+        self.receipts[self._week_of(np.array([due]))[0], provider] += amount
         self.provider_level.append((int(KIND_CODE[kind]), provider, due, amount))
 
     @property

@@ -36,10 +36,7 @@ COMMISSIONER_KINDS = tuple(k for k in KINDS if k is not PaymentKind.management_f
 def timeseries(sim: Simulation) -> pa.Table:
     """One row per week × payment group × provider; provider-level payments on null-group rows."""
     tally, world = sim.tally, sim.world
-    kind, provider, due, amount = sim.cash.provider_payments
-    provider_level = np.full(provider.size, tally.shape[1] - 1)
-    tally.money(kind, due, provider_level, provider, amount)
-    weeks, slots, providers = tally.shape
+    slots = tally.shape[1]
     w, g, p = (a.ravel() for a in np.indices(tally.shape))
     columns: dict[str, Any] = {name: tally.counts[name].ravel() for name in COUNTS}
     columns.update({name: tally.sums[name].ravel() for name in SUMS if _paid_kind_kept(name)})
@@ -56,7 +53,6 @@ def timeseries(sim: Simulation) -> pa.Table:
     for name, values in columns.items():
         table[name] = pa.array(values[keep])
     table["provider_cash"] = pa.array(sim.cash.history[w[keep], p[keep]])
-    del weeks, providers
     return pa.table(table)
 
 

@@ -262,6 +262,9 @@ class _Run:
         self.active = self.active[~finished]
 
     def finish(self) -> Simulation:
+        kind, provider, due, amount = self.cash.provider_payments
+        provider_level = np.full(provider.size, -1)  # the tally's provider-level slot
+        self.tally.money(kind, due, provider_level, provider, amount)
         ongoing = self.active[self.job_start[self.active] >= 0]
         self.spells.add(ongoing, self.job_start[ongoing], np.full(ongoing.size, -1, np.int64))
         return Simulation(
