@@ -64,6 +64,7 @@ def minimal() -> dict[str, Any]:
         "labour_market": {
             "reference_unemployment": sourced(0.055),
             "demand_elasticity": sourced(1.0),
+            "duration_elasticity": sourced(0.0),
             "weekly_earnings": sourced(200.0),
         },
         "behaviour": {

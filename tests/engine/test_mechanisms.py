@@ -101,9 +101,12 @@ def test_better_labour_demand_raises_treated_and_counterfactual_outcomes() -> No
     assert counterfactual_strong > counterfactual_base + 0.02
 
 
-@pytest.mark.parametrize("seed", [3, 4])
-def test_with_no_service_effect_the_paths_are_identical_person_by_person(seed: int) -> None:
-    sim = run(behaviour(service_effect=0.0), seed)
+@pytest.mark.parametrize(("seed", "duration"), [(3, 0.0), (4, 0.7)])
+def test_with_no_service_effect_the_paths_are_identical_person_by_person(
+    seed: int, duration: float
+) -> None:
+    market = {"labour_market": {"duration_elasticity": assumed(duration)}}
+    sim = run({**behaviour(service_effect=0.0), **market}, seed)
     paths = sim.paths
     assert np.array_equal(paths.entries[TREATED], paths.entries[COUNTERFACTUAL])
     assert np.array_equal(paths.exits[TREATED], paths.exits[COUNTERFACTUAL])
@@ -124,3 +127,10 @@ def test_with_a_positive_effect_no_counterfactual_outcome_comes_first(effect: fl
     assert (treated[has_cf] <= counterfactual[has_cf]).all()
     # ...and the programme does something: some outcomes only or earlier with it.
     assert (treated != NO_DAY).sum() > has_cf.sum()
+
+
+def test_duration_dependence_lowers_outcomes_on_both_paths() -> None:
+    base = run({})
+    falling = run({"labour_market": {"duration_elasticity": assumed(0.7)}})
+    for with_it, without in zip(outcome_rates(falling), outcome_rates(base), strict=True):
+        assert with_it < without - 0.02

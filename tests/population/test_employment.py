@@ -18,6 +18,7 @@ from pbrlab.population.employment import (
 
 WEEKS = 156
 ATTACHED = 104
+DURATION = (1 + np.arange(WEEKS) / 52) ** -0.5
 
 
 def run(
@@ -43,10 +44,12 @@ def run(
             later_separation=rate(np.array([0.01])),
             leave=rate(np.array([0.003])),
             demand=np.array([1 + 0.3 * np.sin(week / 20)]),
+            duration=DURATION,  # a falling term shared by both paths keeps the ordering
         )
         attached = np.full(n, week < ATTACHED)
+        weeks = np.full(n, week)
         entered, _ = step(
-            paths, active, attached, zeros, zeros, frailty, uplift[week], clocks, hazards
+            paths, active, weeks, attached, zeros, zeros, frailty, uplift[week], clocks, hazards
         )
         in_work[week] = paths.in_work
         left_week[paths.left & (left_week == WEEKS)] = week
@@ -106,11 +109,13 @@ def test_the_weekly_chance_of_a_transition_matches_its_rate() -> None:
         later_separation=rate(np.array([0.5])),
         leave=rate(np.array([0.0])),
         demand=np.array([1.0]),
+        duration=np.ones(1),
     )
     zeros = np.zeros(n, np.int64)
     entered, _ = step(
         paths,
         np.arange(n),
+        np.zeros(n, np.int64),
         np.ones(n, bool),
         zeros,
         zeros,

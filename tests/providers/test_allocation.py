@@ -38,6 +38,8 @@ def caseloads(
         frailty=np.ones(n),
         entry_rate=entry,  # one "group" per person: their own hazard
         demand=np.ones(1),
+        programme_week=np.zeros(n, np.int64),
+        duration=np.ones(1),
         outcome_day=np.full(n, NO_DAY),
         sustain_count=np.zeros(n, np.int64),
         paid=np.zeros(n),

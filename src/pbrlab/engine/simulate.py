@@ -132,7 +132,7 @@ class _Run:
         attached = k < world.attachment_weeks
         self.tally.arrivals(w, people.group[new], people.provider[new])
 
-        hours = self._allocate(w, active, attached)
+        hours = self._allocate(w, active, k, attached)
         uplift = world.policy.service_effect * np.minimum(
             hours / world.policy.full_service_hours, 1.0
         )
@@ -142,10 +142,12 @@ class _Run:
             world.later_separation_rate,
             world.leave_rate,
             world.demand[w],
+            world.duration,
         )
         entered, left = step(
             self.paths,
             active,
+            k,
             attached,
             people.group,
             people.area,
@@ -170,7 +172,7 @@ class _Run:
         if w < world.weeks - 1:  # in the last week `active` may leave some people out
             self._drop_finished(k, end)
 
-    def _allocate(self, w: int, active: IntArray, attached: BoolArray) -> FloatArray:
+    def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
         world, people, paths = self.world, self.people, self.paths
         eligible = attached & ~paths.left[active] & ~paths.in_work[TREATED, active]
         state = self.book.treated
@@ -186,6 +188,8 @@ class _Run:
             frailty=people.frailty,
             entry_rate=world.entry_rate,
             demand=world.demand[w],
+            programme_week=k,
+            duration=world.duration,
             outcome_day=state.outcome_day,
             sustain_count=state.sustain_count,
             paid=state.paid,

@@ -33,6 +33,7 @@ class World:
     later_separation_rate: FloatArray
     leave_rate: FloatArray
     demand: FloatArray  # [week, area] labour-demand factor on job entry
+    duration: FloatArray  # [programme week] duration factor on job entry (both paths)
     contracts: list[Contract]
     contract_names: list[str]  # as the providers name them (preset or file)
     rules: list[GroupRules]
@@ -67,6 +68,8 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         later_separation_rate=later,
         leave_rate=rate(np.array([g.other_exit_hazard.value for g in groups])),
         demand=_demand(scenario, weeks),
+        duration=(1.0 + np.arange(weeks.size) / 52.0)
+        ** -scenario.labour_market.duration_elasticity.value,
         contracts=contracts,
         contract_names=names,
         rules=rules,

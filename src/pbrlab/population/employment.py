@@ -70,6 +70,7 @@ class Hazards:
     later_separation: FloatArray
     leave: FloatArray
     demand: FloatArray  # by area, this week
+    duration: FloatArray  # by programme week: shared by both paths, so the ordering holds
 
 
 def rate(probability: FloatArray | float) -> FloatArray:
@@ -80,6 +81,7 @@ def rate(probability: FloatArray | float) -> FloatArray:
 def step(
     paths: Paths,
     active: IntArray,
+    programme_week: IntArray,
     attached: BoolArray,
     group: IntArray,
     area: IntArray,
@@ -90,6 +92,8 @@ def step(
 ) -> tuple[BoolArray, BoolArray]:
     """Advance the participants `active` one week; return who entered and left work [2, m].
 
+    `programme_week[j]` is how many weeks active participant j has been on the programme.
+
     `attached[j]` says whether active participant j is within the attachment window (only then
     can they leave the programme); `uplift[j]` is the treated path's relative rise in job-entry
     hazard from this week's service (0 for none).
@@ -99,6 +103,7 @@ def step(
     left = np.zeros((2, active.size), np.bool_)
     _step(
         active,
+        programme_week,
         attached,
         group,
         area,
@@ -112,6 +117,7 @@ def step(
         hazards.later_separation,
         hazards.leave,
         hazards.demand,
+        hazards.duration,
         paths.in_work,
         paths.tenure,
         paths.accumulated,
@@ -128,6 +134,7 @@ def step(
 @njit(cache=True, nogil=True)
 def _step(  # type: ignore[no-untyped-def]
     active,
+    programme_week,
     attached,
     group,
     area,
@@ -141,6 +148,7 @@ def _step(  # type: ignore[no-untyped-def]
     later_rate,
     leave_rate,
     demand,
+    duration,
     in_work,
     tenure,
     accumulated,
@@ -158,7 +166,7 @@ def _step(  # type: ignore[no-untyped-def]
             leave_accumulated[i] += leave_rate[g]
             if leave_accumulated[i] >= leave_clock[i]:
                 has_left[i] = True
-        base = entry_rate[g] * frailty[i] * demand[area[i]]
+        base = entry_rate[g] * frailty[i] * demand[area[i]] * duration[programme_week[j]]
         for p in range(2):
             if in_work[p, i]:
                 loss = separation_rate[g] if tenure[p, i] < TENURE_SPLIT else later_rate[g]

@@ -58,8 +58,8 @@ class Caseloads:
     """Who the providers serve this week: participants in `active` order and their attributes.
 
     A person's true weekly chance of a job entry without the programme is
-    `1 - exp(-entry_rate[group] × frailty × demand[area])`; the provider sees it only through
-    its judgement error.
+    `1 - exp(-entry_rate[group] × frailty × demand[area] × duration[programme week])`; the
+    provider sees it only through its judgement error.
     """
 
     active: IntArray
@@ -73,6 +73,8 @@ class Caseloads:
     frailty: FloatArray  # [participant]
     entry_rate: FloatArray  # [group]
     demand: FloatArray  # [area], this week
+    programme_week: IntArray  # [active]
+    duration: FloatArray  # [programme week]
     outcome_day: IntArray  # [participant] NO_DAY until the outcome is triggered
     sustain_count: IntArray  # [participant]
     paid: FloatArray  # [participant]
@@ -93,6 +95,8 @@ def allocate(caseloads: Caseloads, stakes: Stakes, policy: Policy) -> FloatArray
         caseloads.frailty,
         caseloads.entry_rate,
         caseloads.demand,
+        caseloads.programme_week,
+        caseloads.duration,
         caseloads.outcome_day,
         caseloads.sustain_count,
         caseloads.paid,
@@ -126,6 +130,8 @@ def _allocate(  # type: ignore[no-untyped-def]
     frailty,
     entry_rate,
     demand,
+    programme_week,
+    duration,
     outcome_day,
     sustain_count,
     paid,
@@ -157,7 +163,8 @@ def _allocate(  # type: ignore[no-untyped-def]
         if outcome_day[i] == NO_DAY:
             stake += outcome_fee[r, y]
         stake = min(stake, cap[r] - paid[i])
-        chance = 1.0 - np.exp(-entry_rate[group[i]] * frailty[i] * demand[area[i]])
+        rate = entry_rate[group[i]] * frailty[i] * demand[area[i]] * duration[programme_week[j]]
+        chance = 1.0 - np.exp(-rate)
         p = min(max(retention[r] * chance, 1e-9), 1.0 - 1e-9)
         logit = np.log(p / (1.0 - p)) + noise * judgement[i]
         estimate = 1.0 / (1.0 + np.exp(-logit))

@@ -153,6 +153,9 @@ class LabourMarket(Strict):
     demand_elasticity: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]] = Field(
         description="job-entry hazard scales as (reference / unemployment) ** elasticity"
     )
+    duration_elasticity: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]] = Field(
+        description="job-entry hazard scales as (1 + weeks on the programme / 52) ** -elasticity"
+    )
     weekly_earnings: Sourced[Money] = Field(
         description="pounds earned a week in work (used by earnings-threshold outcome triggers)"
     )
