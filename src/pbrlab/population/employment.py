@@ -8,8 +8,9 @@ paths of a participant share the targets (common random numbers), so:
 - with no service effect their hazards are equal every week and the two paths are identical;
 - with a positive effect the treated entry hazard is never lower, job lengths (in weeks) are the
   same k-th draws in both paths, and so each treated entry comes no later than the counterfactual
-  one. There is no duration dependence in the entry hazard, which keeps this ordering exact; the
-  frailty mix alone makes the aggregate hazard fall with duration (behaviour-evidence.md 2.1).
+  one. The entry hazard may depend on weeks on the programme (the same for both paths, so the
+  ordering stays exact) but not on a path's own history; by default only the frailty mix makes
+  the aggregate hazard fall with duration (behaviour-evidence.md 2.1).
 
 Leaving the programme for other reasons (sanction, another benefit, custody) is one shared clock
 per participant: from that week neither path starts a new job, so the ordering still holds.
