@@ -48,9 +48,13 @@ def run(
         )
         attached = np.full(n, week < ATTACHED)
         weeks = np.full(n, week)
-        entered, _ = step(
+        moves = step(
             paths, active, weeks, attached, zeros, zeros, frailty, uplift[week], clocks, hazards
         )
+        entered = moves.entered
+        assert np.array_equal(moves.working, paths.in_work)
+        assert np.array_equal(moves.apart, paths.diverged)
+        assert not (moves.split & (paths.in_work[TREATED] == paths.in_work[COUNTERFACTUAL])).any()
         in_work[week] = paths.in_work
         left_week[paths.left & (left_week == WEEKS)] = week
         for path in (TREATED, COUNTERFACTUAL):
@@ -112,7 +116,7 @@ def test_the_weekly_chance_of_a_transition_matches_its_rate() -> None:
         duration=np.ones(1),
     )
     zeros = np.zeros(n, np.int64)
-    entered, _ = step(
+    entered = step(
         paths,
         np.arange(n),
         np.zeros(n, np.int64),
@@ -123,6 +127,6 @@ def test_the_weekly_chance_of_a_transition_matches_its_rate() -> None:
         np.zeros(n),
         clocks,
         hazards,
-    )
+    ).entered
     share = entered[TREATED].mean()
     assert abs(share - 0.05) < 4 * np.sqrt(0.05 * 0.95 / n)

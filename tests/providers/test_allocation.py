@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pbrlab.payments.rules import NO_DAY
-from pbrlab.providers.allocation import Caseloads, Policy, Stakes, allocate
+from pbrlab.providers.allocation import Caseloads, Policy, ServiceRecord, Stakes, allocate
 
 STAKES = Stakes(
     outcome_fee=np.array([[1000.0], [4000.0]]),  # row 0 cheap group, row 1 dear group
@@ -28,11 +28,13 @@ def caseloads(
     n = row.size
     return Caseloads(
         active=np.arange(n),
-        eligible=np.ones(n, bool) if eligible is None else eligible,
+        attached=np.ones(n, bool) if eligible is None else eligible,
+        left=np.zeros(n, bool),
+        in_work=np.zeros(n, bool),
         provider=np.zeros(n, np.int64) if provider is None else provider,
         row=row,
         year=np.zeros(n, np.int64),
-        judgement=np.zeros(n),
+        odds_factor=np.ones(n),
         group=np.arange(n),
         area=np.zeros(n, np.int64),
         frailty=np.ones(n),
@@ -44,6 +46,20 @@ def caseloads(
         sustain_count=np.zeros(n, np.int64),
         paid=np.zeros(n),
     )
+
+
+def give(loads: Caseloads, stakes: Stakes, rule: Policy) -> np.ndarray:
+    """Allocate, and check the running totals record exactly what was given."""
+    n = loads.active.size
+    record = ServiceRecord.empty(n, n, rule.capacity.size)
+    hours = allocate(loads, stakes, rule, record)
+    np.testing.assert_allclose(record.hours, hours)
+    served = loads.attached & ~loads.left & ~loads.in_work
+    np.testing.assert_array_equal(record.weeks, served.astype(int))
+    np.testing.assert_allclose(
+        record.by_cell.sum(axis=0), np.bincount(loads.provider, hours, minlength=rule.capacity.size)
+    )
+    return hours
 
 
 def policy(norm: float, capacity: float, cost: float = 10.0, providers: int = 1) -> Policy:
@@ -62,7 +78,7 @@ def test_pure_profit_funds_only_those_worth_their_cost_in_proportion_to_value() 
     # value per hour = stake × chance × effect / full hours = stake × (1 - e^-h) × 0.5
     entry = np.array([0.01, 0.05, 0.05, 0.001])
     row = np.array([1, 1, 0, 1])
-    hours = allocate(caseloads(row, entry), STAKES, policy(norm=0.0, capacity=1.0))
+    hours = give(caseloads(row, entry), STAKES, policy(norm=0.0, capacity=1.0))
     value = STAKES.outcome_fee[row, 0] * (1 - np.exp(-entry)) * 0.5
     funded = value >= 10.0
     assert funded.tolist() == [True, True, True, False]
@@ -73,14 +89,14 @@ def test_pure_profit_funds_only_those_worth_their_cost_in_proportion_to_value() 
 
 def test_a_norm_of_one_treats_everyone_alike() -> None:
     entry = np.array([0.01, 0.05, 0.05, 0.001])
-    hours = allocate(caseloads(np.array([1, 1, 0, 1]), entry), STAKES, policy(1.0, 1.0))
+    hours = give(caseloads(np.array([1, 1, 0, 1]), entry), STAKES, policy(1.0, 1.0))
     np.testing.assert_allclose(hours, np.full(4, 0.25))
 
 
 def test_too_few_hours_for_the_minimum_are_shared_equally_and_the_ineligible_get_none() -> None:
     entry = np.full(5, 0.05)
     eligible = np.array([True, True, False, True, True])
-    hours = allocate(
+    hours = give(
         caseloads(np.ones(5, np.int64), entry, eligible=eligible), STAKES, policy(0.0, 0.2)
     )
     np.testing.assert_allclose(hours, [0.05, 0.05, 0.0, 0.05, 0.05])
@@ -102,13 +118,14 @@ def test_hours_stay_within_capacity_and_the_full_service_limit(
     loads = caseloads(
         rng.integers(0, 2, n), rng.uniform(0.0, 0.1, n), provider, rng.random(n) < 0.8
     )
-    loads = Caseloads(**{**loads.__dict__, "judgement": rng.standard_normal(n)})
-    rule = Policy(**{**policy(norm, capacity, providers=3).__dict__, "judgement_noise": noise})
-    hours = allocate(loads, STAKES, rule)
-    assert (hours[~loads.eligible] == 0).all()
+    odds = np.exp(noise * rng.standard_normal(n))
+    loads = Caseloads(**{**loads.__dict__, "odds_factor": odds})
+    rule = policy(norm, capacity, providers=3)
+    hours = give(loads, STAKES, rule)
+    assert (hours[~loads.attached] == 0).all()
     assert (hours <= rule.full_service_hours + 1e-12).all()
     for p in range(3):
-        mine = (provider == p) & loads.eligible
+        mine = (provider == p) & loads.attached
         assert hours[mine].sum() <= max(capacity, 0.0) + 1e-9
         if mine.any() and capacity >= 0.1 * mine.sum():
             assert (hours[mine] >= 0.1 - 1e-12).all()
@@ -117,5 +134,5 @@ def test_hours_stay_within_capacity_and_the_full_service_limit(
 @pytest.mark.parametrize("norm", [0.0, 0.5])
 def test_a_dearer_tariff_never_gets_fewer_hours(norm: float) -> None:
     entry = np.full(2, 0.05)
-    hours = allocate(caseloads(np.array([0, 1]), entry), STAKES, policy(norm, 1.0, cost=1.0))
+    hours = give(caseloads(np.array([0, 1]), entry), STAKES, policy(norm, 1.0, cost=1.0))
     assert hours[1] > hours[0]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pbrlab.arrays import FloatArray, IntArray
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.world import World
 from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
@@ -39,7 +39,13 @@ class Segments:
 
 
 class PaymentBook:
-    """The kernel states of both paths and the contract each participant is paid under."""
+    """The kernel states of both paths and the contract each participant is paid under.
+
+    Until a person's two paths differ they are the same path, so the kernel runs for the treated
+    path only and the counterfactual takes its outcome and sustainment events; when they split,
+    the counterfactual state starts from a copy of the treated one. This halves the work when the
+    service effect is small, and changes no result.
+    """
 
     def __init__(self, world: World, contract: IntArray, caseload: Caseload) -> None:
         self.world = world
@@ -48,17 +54,41 @@ class PaymentBook:
         self.treated = KernelState.empty(caseload.size)
         self.counterfactual = KernelState.empty(caseload.size)
 
-    def week(self, state: KernelState, work: Segments, attached: Segments | None) -> Priced:
-        """Price this week's events on one path; `attached` adds attachment and service fees."""
+    def treated_week(self, work: Segments, fees: Segments) -> Priced:
+        """This week's payments on the treated path, attachment and service fees included."""
+        return self._week(self.treated, work, fees=fees)
+
+    def counterfactual_week(self, work: Segments, treated: Priced, diverged: BoolArray) -> Priced:
+        """What would have been paid anyway; `work` covers only those whose paths diverged."""
+        same = ~diverged[treated.participant] & np.isin(treated.kind, LAGGED)
+        shared = Events(*_fields(treated.where(same)))
+        return self._week(self.counterfactual, work, shared=shared)
+
+    def split(self, who: IntArray) -> None:
+        """These people's paths differ from this week on: their counterfactual goes its own way."""
+        self.counterfactual.copy_rules_state(self.treated, who)
+
+    def settle(self, diverged: BoolArray) -> None:
+        """At the end, the counterfactual state of those whose paths never differed."""
+        self.counterfactual.copy_rules_state(self.treated, np.flatnonzero(~diverged))
+
+    def _week(
+        self,
+        state: KernelState,
+        work: Segments,
+        fees: Segments | None = None,
+        shared: Events | None = None,
+    ) -> Priced:
         parts = []
         for c, rules in enumerate(self.world.rules):
             mine = self._of_contract(work, c)
             earnings = np.full(mine.who.size, self.world.daily_earnings)
             found = [advance(rules, self.caseload, state, mine.who, mine.start, mine.end, earnings)]
-            if attached is not None:
-                on = self._of_contract(attached, c)
-                since = on.start - 1
-                found.append(periodic_events(rules, self.caseload, on.end, on.who, since))
+            if fees is not None:
+                on = self._of_contract(fees, c)
+                found.append(periodic_events(rules, self.caseload, on.end, on.who, on.start - 1))
+            if shared is not None:
+                found.append(shared.where(self._contract_is(shared.participant, c)))
             events = Events.concat(found)
             events = events.take(
                 sort_order(events.participant, events.day, events.kind.astype(np.int64))
@@ -67,6 +97,11 @@ class PaymentBook:
             lag = np.where(np.isin(events.kind, LAGGED), rules.claim_lag, 0)
             parts.append(Priced(*_fields(events), to_pennies(amount), events.day + lag))
         return Priced.concat(parts)
+
+    def _contract_is(self, who: IntArray, c: int) -> BoolArray:
+        if len(self.world.rules) == 1:
+            return np.ones(who.size, np.bool_)
+        return np.asarray(self.contract[who] == c, np.bool_)
 
     def _of_contract(self, segments: Segments, c: int) -> Segments:
         if len(self.world.rules) == 1:

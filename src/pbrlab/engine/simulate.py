@@ -19,12 +19,12 @@ from pbrlab.engine.cash import Cash
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
 from pbrlab.engine.world import World
-from pbrlab.payments.kernel import Caseload, KernelState, may_pay_later
+from pbrlab.payments.kernel import Caseload, may_pay_later
 from pbrlab.payments.rules import KIND_CODE
 from pbrlab.population.cohorts import Allocation, Cohort, draw_all
 from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Paths, step
 from pbrlab.population.referrals import expected_referrals
-from pbrlab.providers.allocation import Caseloads, allocate
+from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 
 OUTCOME = KIND_CODE[PaymentKind.job_outcome]
 SUSTAINMENT = KIND_CODE[PaymentKind.sustainment]
@@ -107,8 +107,8 @@ class _Run:
         self.first = np.searchsorted(people.referral_week, np.arange(world.weeks + 1))
         self.active = np.empty(0, np.int64)
         self.job_start = np.full(n, -1, np.int64)
-        self.service_hours = np.zeros(n)
-        self.served_weeks = np.zeros(n, np.int64)
+        self.odds_factor = np.exp(world.policy.judgement_noise * people.judgement)
+        self.service = ServiceRecord.empty(n, n_groups, len(world.scenario.providers))
         self.spells = Spells()
         self.payments: list[Priced] = []
         self.deadweight: list[Priced] = []
@@ -144,7 +144,7 @@ class _Run:
             world.demand[w],
             world.duration,
         )
-        entered, left = step(
+        moves = step(
             self.paths,
             active,
             k,
@@ -156,33 +156,46 @@ class _Run:
             self.clocks,
             hazards,
         )
-        self._record_spells(active, start, entered[TREATED], left[TREATED])
-        starts = entered[TREATED] & attached
+        self._record_spells(active, start, moves.entered[TREATED], moves.left[TREATED])
+        starts = moves.entered[TREATED] & attached
         self.tally.job_starts(w, people.group[active[starts]], people.provider[active[starts]])
 
-        # Attachment fees come at referral; service fees only where a contract pays them.
+        # Attachment fees come at referral (the newcomers end `active`, unless the last week
+        # cut some); service fees only where a contract pays them.
         service_fees = any(r.service_max.any() for r in world.rules)
-        fee_weeks = attached if service_fees else k == 0
-        treated = self._pay(self.book.treated, TREATED, active, start, end, fee_weeks)
-        deadweight = self._pay(self.book.counterfactual, COUNTERFACTUAL, active, start, end)
+        newcomers = (
+            slice(active.size - new.size, None) if active.size == self.active.size else k == 0
+        )
+        fee_weeks = attached if service_fees else newcomers
+        self.book.split(active[moves.split])
+        treated = self.book.treated_week(
+            _segments(moves.working[TREATED], active, start, end),
+            _segments(fee_weeks, active, start, end),
+        )
+        deadweight = self.book.counterfactual_week(
+            _segments(moves.working[COUNTERFACTUAL] & moves.apart, active, start, end),
+            treated,
+            self.paths.diverged,
+        )
         self.payments.append(treated)
         self.deadweight.append(deadweight)
         self.tally.payments(treated, people.group, people.provider)
         self.cash.week(w, treated, self.tally.provider_cost(w))
-        if w < world.weeks - 1:  # in the last week `active` may leave some people out
+        # Every fourth week is often enough to forget people (the last may leave some out).
+        if w % 4 == 3 and w < world.weeks - 1:
             self._drop_finished(k, end)
 
     def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
-        world, people, paths = self.world, self.people, self.paths
-        eligible = attached & ~paths.left[active] & ~paths.in_work[TREATED, active]
-        state = self.book.treated
+        world, people, state = self.world, self.people, self.book.treated
         caseloads = Caseloads(
             active=active,
-            eligible=eligible,
+            attached=attached,
+            left=self.paths.left,
+            in_work=self.paths.in_work[TREATED],
             provider=people.provider,
             row=self.row,
             year=self.year,
-            judgement=people.judgement,
+            odds_factor=self.odds_factor,
             group=people.group,
             area=people.area,
             frailty=people.frailty,
@@ -194,17 +207,9 @@ class _Run:
             sustain_count=state.sustain_count,
             paid=state.paid,
         )
-        hours = allocate(caseloads, world.stakes, world.policy)
-        served = active[eligible]
-        self.service_hours[served] += hours[eligible]
-        self.served_weeks[served] += 1
-        self.tally.service(
-            w,
-            people.group[served],
-            people.provider[served],
-            hours[eligible],
-            world.policy.cost_per_hour,
-        )
+        self.service.by_cell[:] = 0.0
+        hours = allocate(caseloads, world.stakes, world.policy, self.service)
+        self.tally.service(w, self.service.by_cell, world.policy.cost_per_hour)
         return hours
 
     def _record_spells(
@@ -215,23 +220,6 @@ class _Run:
         self.job_start[ended] = -1
         self.job_start[active[entered]] = start[entered]
 
-    def _pay(
-        self,
-        state: KernelState,
-        path: int,
-        active: IntArray,
-        start: IntArray,
-        end: IntArray,
-        fee_weeks: BoolArray | None = None,
-    ) -> Priced:
-        """This week's payments on one path; `fee_weeks` marks who may earn periodic fees."""
-        working = self.paths.in_work[path, active]
-        work = Segments(active[working], start[working], end[working])
-        fees = None
-        if fee_weeks is not None:
-            fees = Segments(active[fee_weeks], start[fee_weeks], end[fee_weeks])
-        return self.book.week(state, work, fees)
-
     def _drop_finished(self, k: IntArray, end: IntArray) -> None:
         """Forget those past attachment for whom neither path can trigger another payment."""
         done_attachment = k >= self.world.attachment_weeks - 1
@@ -241,13 +229,14 @@ class _Run:
         after = end[done_attachment]
         can_start = ~self.paths.left[who]
         live = np.zeros(who.size, np.bool_)
-        for path, state in (
-            (TREATED, self.book.treated),
-            (COUNTERFACTUAL, self.book.counterfactual),
+        apart = self.paths.diverged[who]  # otherwise the counterfactual is the treated path
+        for path, state, these in (
+            (TREATED, self.book.treated, np.ones(who.size, np.bool_)),
+            (COUNTERFACTUAL, self.book.counterfactual, apart),
         ):
             in_work = self.paths.in_work[path, who]
             for c, rules in enumerate(self.world.rules):
-                mine = self.contract[who] == c
+                mine = these & (self.contract[who] == c)
                 live[mine] |= may_pay_later(
                     rules,
                     self.caseload,
@@ -266,6 +255,7 @@ class _Run:
         self.active = self.active[~finished]
 
     def finish(self) -> Simulation:
+        self.book.settle(self.paths.diverged)
         kind, provider, due, amount = self.cash.provider_payments
         provider_level = np.full(provider.size, -1)  # the tally's provider-level slot
         self.tally.money(kind, due, provider_level, provider, amount)
@@ -280,9 +270,18 @@ class _Run:
             payments=Priced.concat(self.payments),
             deadweight=Priced.concat(self.deadweight),
             spells=self.spells.arrays(),
-            service_hours=self.service_hours,
-            served_weeks=self.served_weeks,
+            service_hours=self.service.hours,
+            served_weeks=self.service.weeks,
             tally=self.tally,
             cash=self.cash,
             participant_weeks=self.participant_weeks,
         )
+
+
+def _segments(
+    rows: BoolArray | IntArray | slice, who: IntArray, start: IntArray, end: IntArray
+) -> Segments:
+    """The segments of the active participants at `rows` (a mask, indices or a slice)."""
+    if isinstance(rows, np.ndarray) and rows.dtype == np.bool_:
+        rows = np.flatnonzero(rows)
+    return Segments(who[rows], start[rows], end[rows])

@@ -41,15 +41,10 @@ class Tally:
     def job_starts(self, w: int, group: IntArray, provider: IntArray) -> None:
         self._count("job_starts", np.full(group.size, w), group, provider)
 
-    def service(
-        self, w: int, group: IntArray, provider: IntArray, hours: FloatArray, cost: FloatArray
-    ) -> None:
-        _, n_groups, n_providers = self.shape
-        key = group * n_providers + provider
-        by_cell = np.bincount(key, hours, minlength=n_groups * n_providers)
-        by_cell = by_cell.reshape(n_groups, n_providers)
-        self.sums["service_hours"][w] += by_cell
-        self.sums["service_cost"][w] += by_cell * cost[None, :]
+    def service(self, w: int, by_cell: FloatArray, cost: FloatArray) -> None:
+        """This week's hours by group × provider, and what they cost."""
+        self.sums["service_hours"][w, :-1] += by_cell
+        self.sums["service_cost"][w, :-1] += by_cell * cost[None, :]
 
     def provider_cost(self, w: int) -> FloatArray:
         return np.asarray(self.sums["service_cost"][w].sum(axis=0), np.float64)

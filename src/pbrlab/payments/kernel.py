@@ -62,6 +62,12 @@ class KernelState:
     sustain_stopped: BoolArray
     paid: FloatArray
 
+    def copy_rules_state(self, source: KernelState, who: IntArray) -> None:
+        """Give `who` the rule state they have in `source` (not what was paid them)."""
+        for name in self.__dataclass_fields__:
+            if name != "paid":
+                getattr(self, name)[who] = getattr(source, name)[who]
+
     @classmethod
     def empty(cls, n: int) -> KernelState:
         return cls(
@@ -88,11 +94,23 @@ def advance(
 ) -> Events:
     """Apply one work segment per participant in `who` (no repeats); return triggered events."""
     group = caseload.group[who]
-    attach = caseload.attach_day[who]
     continues = start == state.last_end[who] + 1
     run_start = np.where(continues, state.run_start[who], start)
-    outcome = _outcome(rules, state, who, group, attach, start, end, run_start, daily_earnings)
-    sustainment = _sustainment(rules, state, who, group, start, end, continues)
+    # Each rule sees only those it may concern (most segments concern one rule or none).
+    o = np.flatnonzero(rules.has_outcome[group] & (state.outcome_day[who] == NO_DAY))
+    outcome = _outcome(
+        rules,
+        state,
+        who[o],
+        group[o],
+        caseload.attach_day[who[o]],
+        start[o],
+        end[o],
+        run_start[o],
+        daily_earnings[o],
+    )
+    s = np.flatnonzero(rules.has_sustainment[group] & (state.outcome_day[who] != NO_DAY))
+    sustainment = _sustainment(rules, state, who[s], group[s], start[s], end[s], continues[s])
     state.last_end[who] = end
     state.run_start[who] = run_start
     return Events.concat([outcome, sustainment])

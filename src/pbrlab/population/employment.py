@@ -39,26 +39,36 @@ TREATED, COUNTERFACTUAL = 0, 1
 
 @dataclass
 class Paths:
-    """Both employment paths of every participant: row 0 treated, row 1 counterfactual."""
+    """Both employment paths of every participant: row 0 treated, row 1 counterfactual.
+
+    The [2, n] arrays are views of [n, 2] storage, so a person's two paths share a cache line.
+    """
 
     in_work: BoolArray  # [2, n]
     tenure: IntArray  # [2, n] weeks in the current job, 0 out of work
     accumulated: FloatArray  # [2, n] hazard accumulated since the last transition
+    target: FloatArray  # [2, n] the clock the accumulated hazard is racing (-1: not drawn yet)
     entries: IntArray  # [2, n]
     exits: IntArray  # [2, n]
     leave_accumulated: FloatArray  # [n] hazard of leaving the programme, accumulated
     left: BoolArray  # [n] has left the programme other than for work
+    diverged: BoolArray  # [n] the two paths have differed in some week
 
     @classmethod
     def start(cls, n: int) -> Paths:
+        def pair(dtype: type, fill: float = 0) -> np.ndarray:
+            return np.full((n, 2), fill, dtype).T
+
         return cls(
-            in_work=np.zeros((2, n), np.bool_),
-            tenure=np.zeros((2, n), np.int64),
-            accumulated=np.zeros((2, n)),
-            entries=np.zeros((2, n), np.int64),
-            exits=np.zeros((2, n), np.int64),
+            in_work=pair(np.bool_),
+            tenure=pair(np.int32),
+            accumulated=pair(np.float64),
+            target=pair(np.float64, -1.0),
+            entries=pair(np.int32),
+            exits=pair(np.int32),
             leave_accumulated=np.zeros(n),
             left=np.zeros(n, np.bool_),
+            diverged=np.zeros(n, np.bool_),
         )
 
 
@@ -72,6 +82,17 @@ class Hazards:
     leave: FloatArray
     demand: FloatArray  # by area, this week
     duration: FloatArray  # by programme week: shared by both paths, so the ordering holds
+
+
+@dataclass(frozen=True)
+class Moves:
+    """What happened this week to the active participants, in `active` order."""
+
+    entered: BoolArray  # [2, m] started a job on each path
+    left: BoolArray  # [2, m] left a job on each path
+    working: BoolArray  # [2, m] in work this week on each path
+    split: BoolArray  # [m] the paths first differ this week
+    apart: BoolArray  # [m] the paths have differed by now
 
 
 def rate(probability: FloatArray | float) -> FloatArray:
@@ -90,8 +111,11 @@ def step(
     uplift: FloatArray,
     clocks: tuple[FloatArray, FloatArray, FloatArray],
     hazards: Hazards,
-) -> tuple[BoolArray, BoolArray]:
-    """Advance the participants `active` one week; return who entered and left work [2, m].
+) -> Moves:
+    """Advance the participants `active` one week.
+
+    Paths first differ in an entry (exits follow the same clocks), so `split` marks a treated
+    entry that the counterfactual path did not make.
 
     `programme_week[j]` is how many weeks active participant j has been on the programme.
 
@@ -100,8 +124,14 @@ def step(
     hazard from this week's service (0 for none).
     """
     entry_clock, exit_clock, leave_clock = clocks
-    entered = np.zeros((2, active.size), np.bool_)
-    left = np.zeros((2, active.size), np.bool_)
+    m = active.size
+    moves = Moves(
+        entered=np.zeros((2, m), np.bool_),
+        left=np.zeros((2, m), np.bool_),
+        working=np.zeros((2, m), np.bool_),
+        split=np.zeros(m, np.bool_),
+        apart=np.zeros(m, np.bool_),
+    )
     _step(
         active,
         programme_week,
@@ -122,14 +152,19 @@ def step(
         paths.in_work,
         paths.tenure,
         paths.accumulated,
+        paths.target,
         paths.entries,
         paths.exits,
         paths.leave_accumulated,
         paths.left,
-        entered,
-        left,
+        paths.diverged,
+        moves.entered,
+        moves.left,
+        moves.working,
+        moves.split,
+        moves.apart,
     )
-    return entered, left
+    return moves
 
 
 @njit(cache=True, nogil=True)
@@ -153,12 +188,17 @@ def _step(  # type: ignore[no-untyped-def]
     in_work,
     tenure,
     accumulated,
+    target,
     entries,
     exits,
     leave_accumulated,
     has_left,
+    diverged,
     entered,
     left,
+    working,
+    split,
+    apart,
 ):
     for j in range(active.size):
         i = active[j]
@@ -169,23 +209,32 @@ def _step(  # type: ignore[no-untyped-def]
                 has_left[i] = True
         base = entry_rate[g] * frailty[i] * demand[area[i]] * duration[programme_week[j]]
         for p in range(2):
+            if target[p, i] < 0.0:  # first week: race for the first entry clock
+                target[p, i] = entry_clock[i, 0]
             if in_work[p, i]:
                 loss = separation_rate[g] if tenure[p, i] < TENURE_SPLIT else later_rate[g]
                 accumulated[p, i] += loss
-                if accumulated[p, i] >= exit_clock[i, exits[p, i] % TARGETS]:
+                if accumulated[p, i] >= target[p, i]:
                     exits[p, i] += 1
                     accumulated[p, i] = 0.0
                     in_work[p, i] = False
                     tenure[p, i] = 0
+                    target[p, i] = entry_clock[i, entries[p, i] % TARGETS]
                     left[p, j] = True
                 else:
                     tenure[p, i] += 1
             elif not has_left[i]:
                 hazard = base * (1.0 + uplift[j]) if p == TREATED else base
                 accumulated[p, i] += hazard
-                if accumulated[p, i] >= entry_clock[i, entries[p, i] % TARGETS]:
+                if accumulated[p, i] >= target[p, i]:
                     entries[p, i] += 1
                     accumulated[p, i] = 0.0
                     in_work[p, i] = True
                     tenure[p, i] = 1
+                    target[p, i] = exit_clock[i, exits[p, i] % TARGETS]
                     entered[p, j] = True
+        working[0, j], working[1, j] = in_work[0, i], in_work[1, i]
+        if in_work[0, i] != in_work[1, i] and not diverged[i]:
+            diverged[i] = True
+            split[j] = True
+        apart[j] = diverged[i]

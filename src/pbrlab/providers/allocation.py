@@ -8,7 +8,8 @@ estimates the money that one more hour of service would bring:
 where `stake` is what the contract would still pay for this person (outcome fee plus the
 sustainment payments left, within any cap) and `p̂` is the provider's own noisy estimate of the
 chance that this week's job entry would go on to trigger the payment:
-logit(p̂) = logit(p) + judgement_noise × z, with z a standard normal fixed per person.
+logit(p̂) = logit(p) + judgement_noise × z, with z a standard normal fixed per person (held as
+the odds factor exp(judgement_noise × z), so p̂ = p·f / (1 − p + p·f) needs no logarithm).
 
 The professional norm α tempers profit with equal treatment: the provider ranks people by
 `score = (1 − α) × value + α × (its caseload's mean value)` and funds extra hours for those whose
@@ -55,19 +56,24 @@ class Policy:
 
 @dataclass(frozen=True)
 class Caseloads:
-    """Who the providers serve this week: participants in `active` order and their attributes.
+    """Who the providers may serve this week, and what they know of them.
 
-    A person's true weekly chance of a job entry without the programme is
+    `active` lists the participants this week in loop order; arrays marked [active] follow it,
+    arrays marked [participant] are indexed by participant. A provider may serve those attached,
+    still on the programme and (on the treated path) out of work. A person's true weekly chance
+    of a job entry without the programme is
     `1 - exp(-entry_rate[group] × frailty × demand[area] × duration[programme week])`; the
     provider sees it only through its judgement error.
     """
 
     active: IntArray
-    eligible: BoolArray  # [active]
+    attached: BoolArray  # [active]
+    left: BoolArray  # [participant] left the programme early
+    in_work: BoolArray  # [participant] treated path in work
     provider: IntArray  # [participant]
     row: IntArray  # [participant] rule row
     year: IntArray  # [participant] contract year of attachment
-    judgement: FloatArray  # [participant]
+    odds_factor: FloatArray  # [participant] exp(judgement_noise × z)
     group: IntArray  # [participant]
     area: IntArray  # [participant]
     frailty: FloatArray  # [participant]
@@ -80,32 +86,51 @@ class Caseloads:
     paid: FloatArray  # [participant]
 
 
-def allocate(caseloads: Caseloads, stakes: Stakes, policy: Policy) -> FloatArray:
+@dataclass(frozen=True)
+class ServiceRecord:
+    """Running totals the allocation adds to: by participant, and by group × provider."""
+
+    hours: FloatArray  # [participant] hours received so far
+    weeks: IntArray  # [participant] weeks in which they could be served
+    by_cell: FloatArray  # [group, provider] hours this week
+
+    @classmethod
+    def empty(cls, participants: int, groups: int, providers: int) -> ServiceRecord:
+        return cls(
+            np.zeros(participants), np.zeros(participants, np.int64), np.zeros((groups, providers))
+        )
+
+
+def allocate(
+    caseloads: Caseloads, stakes: Stakes, policy: Policy, record: ServiceRecord
+) -> FloatArray:
     """Adviser hours given this week to each active participant (0 for those not served)."""
-    hours = np.zeros(caseloads.active.size)
+    c = caseloads
+    hours = np.zeros(c.active.size)
     _allocate(
-        caseloads.active,
-        caseloads.eligible,
-        caseloads.provider,
-        caseloads.row,
-        caseloads.year,
-        caseloads.judgement,
-        caseloads.group,
-        caseloads.area,
-        caseloads.frailty,
-        caseloads.entry_rate,
-        caseloads.demand,
-        caseloads.programme_week,
-        caseloads.duration,
-        caseloads.outcome_day,
-        caseloads.sustain_count,
-        caseloads.paid,
+        c.active,
+        c.attached,
+        c.left,
+        c.in_work,
+        c.provider,
+        c.row,
+        c.year,
+        c.odds_factor,
+        c.group,
+        c.area,
+        c.frailty,
+        c.entry_rate,
+        c.demand,
+        c.programme_week,
+        c.duration,
+        c.outcome_day,
+        c.sustain_count,
+        c.paid,
         stakes.outcome_fee,
         stakes.sustainment_fee,
         stakes.sustainment_max,
         stakes.retention,
         stakes.cap,
-        policy.judgement_noise,
         policy.professional_norm,
         policy.service_effect / policy.full_service_hours,
         policy.full_service_hours,
@@ -113,6 +138,9 @@ def allocate(caseloads: Caseloads, stakes: Stakes, policy: Policy) -> FloatArray
         policy.capacity,
         policy.cost_per_hour,
         hours,
+        record.hours,
+        record.weeks,
+        record.by_cell,
     )
     return hours
 
@@ -120,11 +148,13 @@ def allocate(caseloads: Caseloads, stakes: Stakes, policy: Policy) -> FloatArray
 @njit(cache=True, nogil=True)
 def _allocate(  # type: ignore[no-untyped-def]
     active,
-    eligible,
+    attached,
+    has_left,
+    in_work,
     provider,
     row,
     year,
-    judgement,
+    odds_factor,
     group,
     area,
     frailty,
@@ -140,7 +170,6 @@ def _allocate(  # type: ignore[no-untyped-def]
     sustainment_max,
     retention,
     cap,
-    noise,
     norm,
     effect_per_hour,
     full,
@@ -148,33 +177,33 @@ def _allocate(  # type: ignore[no-untyped-def]
     capacity,
     cost,
     hours,
+    received,
+    served_weeks,
+    by_cell,
 ):
     n_providers = capacity.size
     count = np.zeros(n_providers)
     total_value = np.zeros(n_providers)
-    value = np.zeros(active.size)
+    value = np.full(active.size, -2.0)  # -2: not eligible; -1: eligible, not funded
     for j in range(active.size):
-        if not eligible[j]:
-            continue
         i = active[j]
+        if not attached[j] or has_left[i] or in_work[i]:
+            continue
         r, y = row[i], year[i]
-        left = sustainment_max[r] - sustain_count[i]
-        stake = sustainment_fee[r, y] * left
+        stake = sustainment_fee[r, y] * (sustainment_max[r] - sustain_count[i])
         if outcome_day[i] == NO_DAY:
             stake += outcome_fee[r, y]
-        stake = min(stake, cap[r] - paid[i])
+        stake = max(min(stake, cap[r] - paid[i]), 0.0)
         rate = entry_rate[group[i]] * frailty[i] * demand[area[i]] * duration[programme_week[j]]
-        chance = 1.0 - np.exp(-rate)
-        p = min(max(retention[r] * chance, 1e-9), 1.0 - 1e-9)
-        logit = np.log(p / (1.0 - p)) + noise * judgement[i]
-        estimate = 1.0 / (1.0 + np.exp(-logit))
-        value[j] = max(stake, 0.0) * estimate * effect_per_hour
+        p = retention[r] * (1.0 - np.exp(-rate))
+        estimate = p * odds_factor[i] / (1.0 - p + p * odds_factor[i])
+        value[j] = stake * estimate * effect_per_hour
         count[provider[i]] += 1.0
         total_value[provider[i]] += value[j]
 
     funded = np.zeros(n_providers)
     for j in range(active.size):
-        if not eligible[j]:
+        if value[j] < -1.5:
             continue
         p = provider[active[j]]
         score = (1.0 - norm) * value[j] + norm * total_value[p] / count[p]
@@ -193,9 +222,13 @@ def _allocate(  # type: ignore[no-untyped-def]
                 base[p] = capacity[p] / count[p]
                 spare[p] = 0.0
     for j in range(active.size):
-        if not eligible[j]:
+        if value[j] < -1.5:
             continue
-        p = provider[active[j]]
+        i = active[j]
+        p = provider[i]
         hours[j] = base[p]
         if value[j] > 0.0 and full > base[p]:
             hours[j] += min(full - base[p], spare[p] * value[j] / funded[p])
+        received[i] += hours[j]
+        served_weeks[i] += 1
+        by_cell[group[i], p] += hours[j]
