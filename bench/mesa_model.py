@@ -50,7 +50,7 @@ class Person:
     row: int  # rule row: contract × scenario group
     year: int  # contract year of referral
     frailty: float
-    judgement: float
+    odds_factor: float  # exp(judgement_noise × the provider's error about this person)
     leave_clock: float
     entry_clock: list[float] = field(default_factory=list)
     exit_clock: list[float] = field(default_factory=list)
@@ -67,7 +67,7 @@ class Participant(mesa.Agent):
         self.counterfactual = EmploymentPath()
         self.leave_accumulated = 0.0
         self.left = False  # left the programme other than for work
-        self.weeks_left = model.attachment_weeks
+        self.programme_week = 0  # weeks on the programme so far
         self.hours = 0.0  # adviser hours this week, set by the provider
         # What the contract has already paid for this person (payments are not modelled here).
         self.outcome_done = False
@@ -88,11 +88,16 @@ class Participant(mesa.Agent):
             self.leave_accumulated += model.leave_rate[g]
             if self.leave_accumulated >= person.leave_clock:
                 self.left = True
-        base = model.entry_rate[g] * person.frailty * model.demand[person.area]
+        base = (
+            model.entry_rate[g]
+            * person.frailty
+            * model.demand[person.area]
+            * model.duration[self.programme_week]
+        )
         uplift = model.service_effect * min(self.hours / model.full_service_hours, 1.0)
         self._advance(self.treated, base * (1.0 + uplift))
         self._advance(self.counterfactual, base)
-        self.weeks_left -= 1
+        self.programme_week += 1
 
     def _advance(self, path: EmploymentPath, entry_hazard: float) -> None:
         model, person = self.model, self.person
@@ -134,14 +139,15 @@ class Provider(mesa.Agent):
         stake = model.sustainment_fee[r][y] * left
         if not who.outcome_done:
             stake += model.outcome_fee[r][y]
-        stake = min(stake, model.cap[r] - who.paid)
-        chance = 1.0 - math.exp(
-            -model.entry_rate[person.group] * person.frailty * model.demand[person.area]
+        rate = (
+            model.entry_rate[person.group]
+            * person.frailty
+            * model.demand[person.area]
+            * model.duration[who.programme_week]
         )
-        p = min(max(model.retention[r] * chance, 1e-9), 1.0 - 1e-9)
-        logit = math.log(p / (1.0 - p)) + model.judgement_noise * person.judgement
-        estimate = 1.0 / (1.0 + math.exp(-logit))
-        return max(stake, 0.0) * estimate * model.effect_per_hour
+        p = model.retention[r] * (1.0 - math.exp(-rate))
+        estimate = p * person.odds_factor / (1.0 - p + p * person.odds_factor)
+        return max(min(stake, model.cap[r] - who.paid), 0.0) * estimate * model.effect_per_hour
 
     def allocate(self) -> None:
         """Minimum contact for all; the spare hours to the funded, in proportion to score."""
@@ -190,13 +196,13 @@ class ParticipantRules(mesa.Model):
         self.later_rate = world.later_separation_rate.tolist()
         self.leave_rate = world.leave_rate.tolist()
         self.demand_by_week = world.demand.tolist()
+        self.duration = world.duration.tolist()
         self.demand: list[float] = []
         self.outcome_fee = stakes.outcome_fee.tolist()
         self.sustainment_fee = stakes.sustainment_fee.tolist()
         self.sustainment_max = stakes.sustainment_max.tolist()
         self.retention = stakes.retention.tolist()
         self.cap = stakes.cap.tolist()
-        self.judgement_noise = policy.judgement_noise
         self.professional_norm = policy.professional_norm
         self.service_effect = policy.service_effect
         self.effect_per_hour = policy.service_effect / policy.full_service_hours
@@ -238,10 +244,11 @@ class ParticipantRules(mesa.Model):
                     for a in participants
                 ]
             )
-        finished = participants.select(lambda a: a.weeks_left == 0)
+        span = self.attachment_weeks
+        finished = participants.select(lambda a: a.programme_week == span)
         if len(finished):
             for provider in self.providers:
-                provider.caseload = [a for a in provider.caseload if a.weeks_left > 0]
+                provider.caseload = [a for a in provider.caseload if a.programme_week < span]
             self._count(finished)
             finished.do("remove")
 

@@ -47,10 +47,11 @@ import pbrlab
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.engine.simulate import simulate
 from pbrlab.engine.world import World, build_world
+from pbrlab.payments.rules import NO_DAY
 from pbrlab.population.cohorts import Allocation, Cohort, draw_all
 from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Paths, step
 from pbrlab.population.referrals import expected_referrals
-from pbrlab.providers.allocation import Caseloads, allocate
+from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 from pbrlab.scenarios.load import load_scenario
 
 SCENARIO = "work-programme-2011"
@@ -191,9 +192,12 @@ def rules_run(drawn: Drawn, weeks: int, record: bool = False) -> RulesRun:
     """
     world, people = drawn.world, drawn.people
     n, span = people.size, world.attachment_weeks
-    no_outcome, no_sustainment, nothing_paid = np.zeros(n, bool), np.zeros(n, np.int64), np.zeros(n)
+    no_outcome = np.full(n, NO_DAY, np.int64)
+    no_sustainment, nothing_paid = np.zeros(n, np.int64), np.zeros(n)
     clocks = (people.entry_clock, people.exit_clock, people.leave_clock)
     history = []
+    odds_factor = np.exp(world.policy.judgement_noise * people.judgement)
+    service = ServiceRecord.empty(n, len(world.entry_rate), world.policy.capacity.size)
     began = time.perf_counter()
     paths = Paths.start(n)
     first = np.searchsorted(people.referral_week, np.arange(world.weeks + 1))
@@ -201,25 +205,29 @@ def rules_run(drawn: Drawn, weeks: int, record: bool = False) -> RulesRun:
     for w in range(weeks):
         active = np.arange(first[max(w - span + 1, 0)], first[w + 1])  # referral order
         participant_weeks += active.size
+        k = w - people.referral_week[active]  # weeks on the programme
         attached = np.ones(active.size, bool)
-        eligible = ~paths.left[active] & ~paths.in_work[TREATED, active]
         caseloads = Caseloads(
             active=active,
-            eligible=eligible,
+            attached=attached,
+            left=paths.left,
+            in_work=paths.in_work[TREATED],
             provider=people.provider,
             row=drawn.row,
             year=drawn.year,
-            judgement=people.judgement,
+            odds_factor=odds_factor,
             group=people.group,
             area=people.area,
             frailty=people.frailty,
             entry_rate=world.entry_rate,
             demand=world.demand[w],
-            outcome_done=no_outcome,
+            programme_week=k,
+            duration=world.duration,
+            outcome_day=no_outcome,
             sustain_count=no_sustainment,
             paid=nothing_paid,
         )
-        hours = allocate(caseloads, world.stakes, world.policy)
+        hours = allocate(caseloads, world.stakes, world.policy, service)
         policy = world.policy
         uplift = policy.service_effect * np.minimum(hours / policy.full_service_hours, 1.0)
         hazards = Hazards(
@@ -228,10 +236,12 @@ def rules_run(drawn: Drawn, weeks: int, record: bool = False) -> RulesRun:
             world.later_separation_rate,
             world.leave_rate,
             world.demand[w],
+            world.duration,
         )
         step(
             paths,
             active,
+            k,
             attached,
             people.group,
             people.area,
@@ -273,7 +283,7 @@ def mesa_run(drawn: Drawn, weeks: int, record: bool = False) -> tuple[Any, float
             drawn.row.tolist(),
             drawn.year.tolist(),
             people.frailty.tolist(),
-            people.judgement.tolist(),
+            np.exp(drawn.world.policy.judgement_noise * people.judgement).tolist(),
             people.leave_clock.tolist(),
             people.entry_clock.tolist(),
             people.exit_clock.tolist(),
