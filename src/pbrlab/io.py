@@ -15,13 +15,8 @@ import pyarrow.parquet as pq
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` for a temporary file beside `path`, then rename it into place."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = _stage(target, write)
     try:
-        write(tmp)
-        tmp.chmod(0o644)  # mkstemp makes 0600; results are meant to be shared
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
@@ -74,13 +69,14 @@ def write_all_or_none(writers: dict[Path, Callable[[Path], None]]) -> None:
 
 
 def _stage(target: Path, write: Callable[[Path], None]) -> Path:
+    """`write` a temporary file beside `target`; its path."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:
         write(tmp)
-        tmp.chmod(0o644)
+        tmp.chmod(0o644)  # mkstemp makes 0600; results are meant to be shared
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -6,20 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from pbrlab import config
+from pbrlab.contracts.model import WORK_PROGRAMME_GROUPS
 from pbrlab.scenarios.load import overlay, scenario_data
 from pbrlab.scenarios.model import Scenario
 
-GROUPS = (
-    "jsa_18_24",
-    "jsa_25_plus",
-    "jsa_early_access",
-    "jsa_ex_ib",
-    "esa_volunteers",
-    "esa_flow",
-    "esa_ex_ib",
-    "ib_is",
-    "jsa_prison_leavers",
-)
+GROUPS = WORK_PROGRAMME_GROUPS
 
 
 def assumed(value: Any) -> dict[str, Any]:

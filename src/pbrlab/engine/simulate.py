@@ -31,7 +31,7 @@ SUSTAINMENT = KIND_CODE[PaymentKind.sustainment]
 
 
 @dataclass
-class Spells:
+class JobLog:
     """The treated path's jobs as records: start and end day (-1: still in work at the end)."""
 
     participant: list[IntArray] = field(default_factory=list)
@@ -109,7 +109,7 @@ class _Run:
         self.job_start = np.full(n, -1, np.int64)
         self.odds_factor = np.exp(world.policy.judgement_noise * people.judgement)
         self.service = ServiceRecord.empty(n, n_groups, len(world.scenario.providers))
-        self.spells = Spells()
+        self.spells = JobLog()
         self.payments: list[Priced] = []
         self.deadweight: list[Priced] = []
         n_providers = len(world.scenario.providers)
