@@ -227,15 +227,13 @@ def test_another_seed_gives_other_results(table_run: Run, other_seed_run: Run) -
 
 
 def test_the_scenario_file_runs_from_the_repository_root(file_run: Run, table_run: Run) -> None:
-    """The file overlays the preset and changes nothing that is simulated.
-
-    Its scenario_hash is NOT the preset's: the hash covers the validated model, and the file's
-    model keeps `extends = "work-programme-2011"` where the preset's has none.
-    """
+    """The file overlays the preset and changes nothing that is simulated, so it has the
+    preset's scenario_hash (the hash is of what is simulated, not of `extends`)."""
     stamp = file_run.stamp("summary.json")
     assert stamp["scenario"] == PRESET
     assert stamp["scenario_source"] == SCENARIO_FILE
     assert re.fullmatch(r"[0-9a-f]{16}", stamp["scenario_hash"]), stamp
+    assert stamp["scenario_hash"] == table_run.stamp("summary.json")["scenario_hash"]
     for name in TABLES:
         assert file_run.stamp(name) == stamp, name
         assert file_run.table(name).equals(table_run.table(name)), name

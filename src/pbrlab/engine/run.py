@@ -72,7 +72,8 @@ def run_scenario(
     stamp = provenance(
         scenario=model.id,
         scenario_source=label,
-        scenario_hash=model_hash(model),
+        # The hash is of what is simulated, not of how the file was written (`extends`).
+        scenario_hash=model_hash(model.model_copy(update={"extends": None})),
         seed=str(model.seed),
         scale=repr(model.scale),
     )
