@@ -24,7 +24,13 @@ from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import maximum_payments
 from pbrlab.contracts.model import Contract
 from pbrlab.errors import InputError
+from pbrlab.io import write_parquet
+from pbrlab.market.load import load_market
+from pbrlab.market.load import preset_names as market_presets
+from pbrlab.market.model import Market
+from pbrlab.market.procurement import Lots, procure
 from pbrlab.payments.engine import PaymentRun, run_payments
+from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.load import preset_names as scenario_presets
 from pbrlab.scenarios.model import Scenario
@@ -43,6 +49,10 @@ contract_app = typer.Typer(
 app.add_typer(contract_app, name="contract")
 scenario_app = typer.Typer(help="Scenarios as data: list, show, validate.", no_args_is_help=True)
 app.add_typer(scenario_app, name="scenario")
+market_app = typer.Typer(
+    help="Markets as data: list, validate, and run a procurement round.", no_args_is_help=True
+)
+app.add_typer(market_app, name="market")
 
 # Markup off: names and paths come from user data, and "[x]" in them must print as written.
 out = Console(markup=False, highlight=False)
@@ -259,6 +269,89 @@ def scenario_validate(file: Annotated[Path, typer.Argument(help="A scenario .tom
 def scenario_schema() -> None:
     """Print the JSON Schema of scenario files."""
     print(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+MarketArg = Annotated[str, typer.Argument(help="A market preset name or a market .toml file.")]
+
+
+@market_app.command("list")
+@friendly
+def market_list() -> None:
+    """List the shipped market presets."""
+    table = Table("preset", "name", "organisations")
+    for name in market_presets():
+        market = load_market(name)
+        table.add_row(name, market.name, str(len(market.organisations)))
+    out.print(table)
+
+
+@market_app.command("validate")
+@friendly
+def market_validate(file: Annotated[Path, typer.Argument(help="A market .toml file.")]) -> None:
+    """Check a market file."""
+    model = load_market(file)
+    out.print(Text.assemble(("ok", "green"), f" {file}: market {model.id!r}"))
+
+
+@market_app.command("schema")
+def market_schema() -> None:
+    """Print the JSON Schema of market files."""
+    print(json.dumps(Market.model_json_schema(), indent=2))
+
+
+@market_app.command("procure")
+@friendly
+def market_procure(
+    market: MarketArg = "gb-2011",
+    scenario: Annotated[
+        str, typer.Option(help="The scenario whose areas and provider places are tendered.")
+    ] = "work-programme-2011",
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: the scenario's).")] = None,
+    bids: Annotated[
+        Path | None, typer.Option(help="Also write every bid to this .parquet file.")
+    ] = None,
+    format: Annotated[Format, typer.Option()] = Format.table,
+) -> None:
+    """Run a procurement round: who bids, who wins, and how far promises outrun performance."""
+    model, tendered = load_market(market), load_scenario(scenario)
+    if seed is not None and not 0 <= seed < 2**63:
+        raise InputError("--seed", "", f"expected a whole number from 0 to 2**63 - 1; found {seed}")
+    chosen = tendered.seed if seed is None else seed
+    lots = Lots.of(tendered)
+    result = procure(model, lots, chosen)
+    stamp = provenance(
+        market=model.id, market_hash=model_hash(model), scenario=scenario, seed=str(chosen)
+    )
+    if bids is not None:
+        if bids.suffix.lower() != ".parquet":
+            raise InputError(str(bids), "", "expected an output path ending in .parquet")
+        write_parquet(result.table(), bids, stamp)
+    summary = {**result.summary(), "provenance": stamp}
+    if format is Format.json:
+        print(json.dumps(summary, indent=2))
+        return
+    table = Table(title=f"{model.name}: contracts awarded (seed {chosen})")
+    for name in ("area", "winner", "sector", "promised", "true", "discount"):
+        table.add_column(name, justify="left" if name in {"area", "winner", "sector"} else "right")
+    won = result.awards
+    for i in range(won.size):
+        org = model.organisations[int(won.bidder[i])]
+        table.add_row(
+            lots.areas[int(won.area[i])],
+            org.id,
+            org.sector,
+            f"{won.promised_rate[i]:.1%}",
+            f"{won.true_rate[i]:.1%}",
+            f"{won.discount[i]:.1%}",
+        )
+    out.print(table)
+    out.print(
+        f"{summary['contracts']} contracts to {summary['primes']} primes from "
+        f"{summary['bidders']} bidders ({summary['excluded_by_turnover']} below the turnover "
+        f"threshold); by sector {summary['contracts_by_sector']}. Winners promised "
+        f"{summary['promised_to_true_winners']:.2f}x their true rate, bidders on average "
+        f"{summary['promised_to_true_all_bids']:.2f}x (the winner's curse)."
+    )
 
 
 @app.command("payments")

@@ -1,0 +1,194 @@
+"""A procurement round: prequalification, bids, scoring and awards, with the winner's curse.
+
+Each organisation that clears the turnover threshold bids for every lot (contract package area).
+Its bid promises the job-outcome rate it *believes* it would achieve there,
+
+    belief = true rate × exp(optimism + belief_noise × ε),   ε ~ N(0, 1) per bid,
+
+where the true rate is the market's expected rate × the organisation's effectiveness × the
+area's labour-market factor; and it offers a price discount drawn around the market's mean.
+Bids are scored within each lot on four criteria scaled to [0, 1] (discount over the maximum
+discount; promise over the best promise in the lot; log turnover between the smallest and the
+largest bidder; innovation capability), weighted by the market's weights. The best-scoring bids
+win the lot's places. Because promises are noisy and scored, winners are the bidders who
+over-promised most: their promised-to-true ratio exceeds the bidders' average (the winner's curse).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
+from pbrlab.market.model import Market
+from pbrlab.scenarios.model import Scenario
+from pbrlab.tables import coded
+
+PROCUREMENT_STREAM = 2
+"""Random draws of round r come from SeedSequence(seed, spawn_key=(2, r)): apart from cohorts."""
+
+
+@dataclass(frozen=True)
+class Lots:
+    """What is tendered: the areas, the contracts to award in each, how good each area is."""
+
+    areas: tuple[str, ...]
+    places: IntArray
+    area_factor: FloatArray  # true outcome rates relative to an average area
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Lots:
+        """The scenario's areas, as many places as it has providers there, and each area's
+        labour demand in the first year relative to the referral-weighted average."""
+        market = scenario.labour_market
+        share = np.array([a.referral_share.value for a in scenario.areas])
+        first = np.array([a.unemployment.value[0] for a in scenario.areas])
+        demand = (market.reference_unemployment.value / first) ** market.demand_elasticity.value
+        places = [sum(p.area == a.id for p in scenario.providers) for a in scenario.areas]
+        return cls(
+            areas=tuple(a.id for a in scenario.areas),
+            places=np.array(places, np.int64),
+            area_factor=demand / float(np.sum(share * demand)),
+        )
+
+
+@dataclass
+class Bids(Columns):
+    """One row per bid (struct of arrays)."""
+
+    bidder: IntArray  # index into market.organisations
+    area: IntArray  # index into lots.areas
+    true_rate: FloatArray
+    promised_rate: FloatArray
+    discount: FloatArray
+    score: FloatArray
+    won: BoolArray
+
+
+@dataclass(frozen=True)
+class Round:
+    market: Market
+    lots: Lots
+    prequalified: BoolArray  # [organisation]
+    bids: Bids
+
+    @property
+    def awards(self) -> Bids:
+        return self.bids.where(self.bids.won)
+
+    def table(self) -> pa.Table:
+        """The bids: who bid where, what it promised and offered, its score, and the result."""
+        b = self.bids
+        orgs = self.market.organisations
+        return pa.table(
+            {
+                "organisation_id": coded(b.bidder, [o.id for o in orgs]),
+                "sector": coded(b.bidder, [o.sector for o in orgs]),
+                "area_id": coded(b.area, self.lots.areas),
+                "true_rate": pa.array(b.true_rate),
+                "promised_rate": pa.array(b.promised_rate),
+                "discount": pa.array(b.discount),
+                "score": pa.array(b.score),
+                "won": pa.array(b.won),
+            }
+        )
+
+    def summary(self) -> dict[str, Any]:
+        """What users look at first: who won, and how far promises outran true performance."""
+        orgs = self.market.organisations
+        won = self.awards
+        turnover = np.array([o.turnover_gbp.value for o in orgs])
+        small = turnover < np.median(turnover[self.prequalified])
+        winners = np.unique(won.bidder)
+        sectors = np.array([o.sector for o in orgs])
+        return {
+            "bidders": int(self.prequalified.sum()),
+            "excluded_by_turnover": int((~self.prequalified).sum()),
+            "contracts": int(won.size),
+            "primes": int(winners.size),
+            "contracts_by_sector": {
+                s: int((sectors[won.bidder] == s).sum()) for s in ("private", "voluntary", "public")
+            },
+            "contracts_to_smaller_bidders": int(small[won.bidder].sum()),
+            "mean_innovation_of_contracts": _mean([orgs[i].innovation.value for i in won.bidder]),
+            "promised_to_true_all_bids": _mean(self.bids.promised_rate / self.bids.true_rate),
+            "promised_to_true_winners": _mean(won.promised_rate / won.true_rate),
+            "mean_promised_rate_winners": _mean(won.promised_rate),
+            "mean_true_rate_winners": _mean(won.true_rate),
+            "mean_discount_winners": _mean(won.discount),
+        }
+
+
+def procure(market: Market, lots: Lots, seed: int, round_number: int = 0) -> Round:
+    """Run one tender for every lot; the same inputs and seed give the same result."""
+    rules = market.procurement
+    orgs = market.organisations
+    turnover = np.array([o.turnover_gbp.value for o in orgs])
+    prequalified = turnover >= rules.minimum_turnover_gbp.value
+    bidders = np.flatnonzero(prequalified)
+    bidder = np.repeat(bidders, len(lots.areas))
+    area = np.tile(np.arange(len(lots.areas)), bidders.size)
+    rng = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number))
+    )
+    effectiveness = np.array([o.effectiveness.value for o in orgs])
+    true_rate = np.minimum(
+        rules.expected_outcome_rate.value * effectiveness[bidder] * lots.area_factor[area], 1.0
+    )
+    belief = true_rate * np.exp(
+        rules.optimism.value + rules.belief_noise.value * rng.standard_normal(bidder.size)
+    )
+    promised = np.minimum(belief, 1.0)
+    cap = rules.maximum_discount.value
+    discount = np.clip(
+        rng.normal(rules.discount_mean.value, rules.discount_sd.value, bidder.size), 0.0, cap
+    )
+    score = _scores(market, lots, bidder, area, promised, discount)
+    won = _winners(lots, area, score)
+    bids = Bids(bidder, area, true_rate, promised, discount, score, won)
+    return Round(market, lots, prequalified, bids)
+
+
+def _scores(
+    market: Market,
+    lots: Lots,
+    bidder: IntArray,
+    area: IntArray,
+    promised: FloatArray,
+    discount: FloatArray,
+) -> FloatArray:
+    w = market.procurement.weights
+    orgs = market.organisations
+    best = np.zeros(len(lots.areas))
+    np.maximum.at(best, area, promised)
+    log_turnover = np.log(np.array([o.turnover_gbp.value for o in orgs])[bidder])
+    low, high = log_turnover.min(), log_turnover.max()
+    standing = (log_turnover - low) / (high - low) if high > low else np.ones(bidder.size)
+    innovation = np.array([o.innovation.value for o in orgs])[bidder]
+    cap = market.procurement.maximum_discount.value
+    price = discount / cap if cap > 0 else np.zeros(bidder.size)
+    return np.asarray(
+        w.price.value * price
+        + w.performance.value * promised / np.where(best[area] > 0, best[area], 1.0)
+        + w.financial_standing.value * standing
+        + w.quality.value * innovation,
+        np.float64,
+    )
+
+
+def _winners(lots: Lots, area: IntArray, score: FloatArray) -> BoolArray:
+    """The best `places[a]` bids in each area (ties go to the earlier bid)."""
+    order = np.lexsort((np.arange(area.size), -score, area))
+    first = np.searchsorted(area[order], np.arange(len(lots.areas)))
+    rank = np.arange(area.size) - first[area[order]]
+    won = np.zeros(area.size, np.bool_)
+    won[order] = rank < lots.places[area[order]]
+    return won
+
+
+def _mean(values: Any) -> float | None:
+    values = np.asarray(values, np.float64)
+    return round(float(values.mean()), 6) if values.size else None
