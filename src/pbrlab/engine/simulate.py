@@ -22,7 +22,7 @@ from pbrlab.engine.world import World
 from pbrlab.payments.kernel import Caseload, may_pay_later
 from pbrlab.payments.rules import KIND_CODE
 from pbrlab.population.cohorts import Allocation, Cohort, draw_all
-from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Paths, step
+from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves, Paths, step
 from pbrlab.population.referrals import expected_referrals
 from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 
@@ -76,6 +76,23 @@ class Simulation:
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True)
+class _Week:
+    """The active participants this week, in loop order, and their programme week's days."""
+
+    active: IntArray
+    k: IntArray  # weeks on the programme
+    start: IntArray
+    end: IntArray
+    attached: BoolArray
+    newcomers: slice | BoolArray  # those referred this week
+
+    def segments(self, rows: BoolArray | slice) -> Segments:
+        """This week's segments of the participants at `rows`."""
+        index = np.flatnonzero(rows) if isinstance(rows, np.ndarray) else rows
+        return Segments(self.active[index], self.start[index], self.end[index])
+
+
 def simulate(world: World, progress: Progress | None = None) -> Simulation:
     """Run the scenario week by week; `progress(done, total)` is called after each week."""
     scenario = world.scenario
@@ -118,24 +135,37 @@ class _Run:
         self.participant_weeks = 0
 
     def week(self, w: int) -> None:
+        """Referrals arrive; providers give hours; both paths step; payments and cash move."""
+        week = self._this_week(w)
+        hours = self._allocate(w, week.active, week.k, week.attached)
+        moves = self._step(w, week, hours)
+        self._pay(w, week, moves)
+        # Every fourth week is often enough to forget people (the last may leave some out).
+        if w % 4 == 3 and w < self.world.weeks - 1:
+            self._drop_finished(week.k, week.end)
+
+    def _this_week(self, w: int) -> _Week:
         world, people = self.world, self.people
         new = np.arange(self.first[w], self.first[w + 1])
         self.active = np.concatenate([self.active, new])
+        self.tally.arrivals(w, people.group[new], people.provider[new])
         active = self.active
         k = w - people.referral_week[active]
         start = people.referral_day[active] + 7 * k
-        if w == world.weeks - 1:  # the calendar may end inside some people's last week
+        # Newcomers end `active`; the calendar may end inside some people's last week.
+        newcomers: slice | BoolArray = slice(active.size - new.size, None)
+        if w == world.weeks - 1:
             keep = start <= world.as_of
             active, k, start = active[keep], k[keep], start[keep]
+            newcomers = k == 0
         self.participant_weeks += active.size
         end = np.minimum(start + 6, world.as_of)
-        attached = k < world.attachment_weeks
-        self.tally.arrivals(w, people.group[new], people.provider[new])
+        return _Week(active, k, start, end, k < world.attachment_weeks, newcomers)
 
-        hours = self._allocate(w, active, k, attached)
-        uplift = world.policy.service_effect * np.minimum(
-            hours / world.policy.full_service_hours, 1.0
-        )
+    def _step(self, w: int, week: _Week, hours: FloatArray) -> Moves:
+        world, people = self.world, self.people
+        policy = world.policy
+        uplift = policy.service_effect * np.minimum(hours / policy.full_service_hours, 1.0)
         hazards = Hazards(
             world.entry_rate,
             world.separation_rate,
@@ -146,9 +176,9 @@ class _Run:
         )
         moves = step(
             self.paths,
-            active,
-            k,
-            attached,
+            week.active,
+            week.k,
+            week.attached,
             people.group,
             people.area,
             people.frailty,
@@ -156,34 +186,29 @@ class _Run:
             self.clocks,
             hazards,
         )
-        self._record_spells(active, start, moves.entered[TREATED], moves.left[TREATED])
-        starts = moves.entered[TREATED] & attached
-        self.tally.job_starts(w, people.group[active[starts]], people.provider[active[starts]])
+        self._record_spells(week.active, week.start, moves.entered[TREATED], moves.left[TREATED])
+        starts = week.active[moves.entered[TREATED] & week.attached]
+        self.tally.job_starts(w, people.group[starts], people.provider[starts])
+        return moves
 
-        # Attachment fees come at referral (the newcomers end `active`, unless the last week
-        # cut some); service fees only where a contract pays them.
-        service_fees = any(r.service_max.any() for r in world.rules)
-        newcomers = (
-            slice(active.size - new.size, None) if active.size == self.active.size else k == 0
-        )
-        fee_weeks = attached if service_fees else newcomers
-        self.book.split(active[moves.split])
+    def _pay(self, w: int, week: _Week, moves: Moves) -> None:
+        """Both paths through the kernel; attachment fees at referral, service fees while
+        attached where a contract pays them."""
+        service_fees = any(r.service_max.any() for r in self.world.rules)
+        fee_weeks = week.attached if service_fees else week.newcomers
+        self.book.split(week.active[moves.split])
         treated = self.book.treated_week(
-            _segments(moves.working[TREATED], active, start, end),
-            _segments(fee_weeks, active, start, end),
+            week.segments(moves.working[TREATED]), week.segments(fee_weeks)
         )
         deadweight = self.book.counterfactual_week(
-            _segments(moves.working[COUNTERFACTUAL] & moves.apart, active, start, end),
+            week.segments(moves.working[COUNTERFACTUAL] & moves.apart),
             treated,
             self.paths.diverged,
         )
         self.payments.append(treated)
         self.deadweight.append(deadweight)
-        self.tally.payments(treated, people.group, people.provider)
+        self.tally.payments(treated, self.people.group, self.people.provider)
         self.cash.week(w, treated, self.tally.provider_cost(w))
-        # Every fourth week is often enough to forget people (the last may leave some out).
-        if w % 4 == 3 and w < world.weeks - 1:
-            self._drop_finished(k, end)
 
     def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
         world, people, state = self.world, self.people, self.book.treated
@@ -276,12 +301,3 @@ class _Run:
             cash=self.cash,
             participant_weeks=self.participant_weeks,
         )
-
-
-def _segments(
-    rows: BoolArray | IntArray | slice, who: IntArray, start: IntArray, end: IntArray
-) -> Segments:
-    """The segments of the active participants at `rows` (a mask, indices or a slice)."""
-    if isinstance(rows, np.ndarray) and rows.dtype == np.bool_:
-        rows = np.flatnonzero(rows)
-    return Segments(who[rows], start[rows], end[rows])
