@@ -45,6 +45,7 @@ def market(
         "organisations": big + small + tiny,
         "procurement": {
             "minimum_turnover_gbp": assumed(2e7),
+            "full_standing_turnover_gbp": assumed(5e8),
             "expected_outcome_rate": assumed(0.27),
             "optimism": assumed(optimism),
             "belief_noise": assumed(noise),

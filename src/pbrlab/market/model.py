@@ -56,6 +56,9 @@ class Procurement(Strict):
     """A tender: who may bid, how bidders form their promises and prices, how bids are scored."""
 
     minimum_turnover_gbp: Sourced[Money] = Field(description="prequalification threshold")
+    full_standing_turnover_gbp: Sourced[Money] = Field(
+        description="turnover at and above which a bidder scores full marks on financial standing"
+    )
     expected_outcome_rate: Sourced[Fraction] = Field(
         description="the job-outcome rate an average provider truly achieves in an average area"
     )
@@ -88,6 +91,13 @@ class Market(Strict):
                 raise FieldError(
                     ("organisations", i, "id"), f"expected a new id; found {item!r} again"
                 )
+        rules = self.procurement
+        if rules.full_standing_turnover_gbp.value <= rules.minimum_turnover_gbp.value:
+            raise FieldError(
+                ("procurement", "full_standing_turnover_gbp"),
+                "expected more than minimum_turnover_gbp; found "
+                f"{rules.full_standing_turnover_gbp.value:,.0f}",
+            )
         if self.procurement.discount_mean.value > self.procurement.maximum_discount.value:
             raise FieldError(
                 ("procurement", "discount_mean"),

@@ -8,8 +8,9 @@ Its bid promises the job-outcome rate it *believes* it would achieve there,
 where the true rate is the market's expected rate × the organisation's effectiveness × the
 area's labour-market factor; and it offers a price discount drawn around the market's mean.
 Bids are scored within each lot on four criteria scaled to [0, 1] (discount over the maximum
-discount; promise over the best promise in the lot; log turnover between the smallest and the
-largest bidder; innovation capability), weighted by the market's weights. The best-scoring bids
+discount; promise over the best promise in the lot; financial standing: log turnover from the
+prequalification threshold, 0, to the turnover that earns full marks, 1; innovation capability),
+weighted by the market's weights. The best-scoring bids
 win the lot's places. Because promises are noisy and scored, winners are the bidders who
 over-promised most: their promised-to-true ratio exceeds the bidders' average (the winner's curse).
 """
@@ -164,9 +165,11 @@ def _scores(
     orgs = market.organisations
     best = np.zeros(len(lots.areas))
     np.maximum.at(best, area, promised)
-    log_turnover = np.log(np.array([o.turnover_gbp.value for o in orgs])[bidder])
-    low, high = log_turnover.min(), log_turnover.max()
-    standing = (log_turnover - low) / (high - low) if high > low else np.ones(bidder.size)
+    rules = market.procurement
+    turnover = np.array([o.turnover_gbp.value for o in orgs])[bidder]
+    low = np.log(rules.minimum_turnover_gbp.value)
+    full = np.log(rules.full_standing_turnover_gbp.value)
+    standing = np.clip((np.log(turnover) - low) / (full - low), 0.0, 1.0)
     innovation = np.array([o.innovation.value for o in orgs])[bidder]
     cap = market.procurement.maximum_discount.value
     price = discount / cap if cap > 0 else np.zeros(bidder.size)
