@@ -71,6 +71,7 @@ def policy(norm: float, capacity: float, cost: float = 10.0, providers: int = 1)
         minimum_contact_hours=0.1,
         capacity=np.full(providers, capacity),
         cost_per_hour=np.full(providers, cost),
+        effectiveness=np.ones(providers),
     )
 
 
@@ -136,3 +137,19 @@ def test_a_dearer_tariff_never_gets_fewer_hours(norm: float) -> None:
     entry = np.full(2, 0.05)
     hours = give(caseloads(np.array([0, 1]), entry), STAKES, policy(norm, 1.0, cost=1.0))
     assert hours[1] > hours[0]
+
+
+def test_a_more_effective_provider_finds_more_people_worth_serving() -> None:
+    """Effectiveness scales the value of an hour, so more people clear the cost of one."""
+    entry = np.linspace(0.002, 0.05, 40)
+    loads = caseloads(np.ones(40, np.int64), entry, provider=np.repeat([0, 1], 20))
+    loads = Caseloads(**{**loads.__dict__, "entry_rate": np.r_[entry[:20], entry[:20]]})
+    rule = Policy(
+        **{
+            **policy(0.0, 20.0, cost=40.0, providers=2).__dict__,
+            "effectiveness": np.ones(2) * [1, 2],
+        }
+    )
+    hours = give(loads, STAKES, rule)
+    funded = hours > 0.1 + 1e-12
+    assert funded[20:].sum() > funded[:20].sum() > 0

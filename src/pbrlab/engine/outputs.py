@@ -131,6 +131,18 @@ def summary(sim: Simulation) -> dict[str, Any]:
     return {"scale": world.scenario.scale, "groups": groups, "overall": overall}
 
 
+def provider_rates_24m(sim: Simulation) -> FloatArray:
+    """Each provider's 24-month job outcome rate over its completed referrals (NaN for none)."""
+    people, world = sim.people, sim.world
+    complete = people.referral_day + WINDOWS["24m"] <= world.as_of
+    hit = _within(sim.book.treated.outcome_day, sim, WINDOWS["24m"]) & complete
+    n = len(world.scenario.providers)
+    done = np.bincount(people.provider[complete], minlength=n).astype(np.float64)
+    achieved = np.bincount(people.provider[hit], minlength=n)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(done > 0, achieved / done, np.nan), np.float64)
+
+
 def _payable(priced: Priced, as_of: int) -> Priced:
     return priced.where((priced.due <= as_of) & (priced.amount > 0))
 

@@ -79,16 +79,27 @@ class PaymentBook:
         fees: Segments | None = None,
         shared: Events | None = None,
     ) -> Priced:
+        empty = Segments(*(np.empty(0, np.int64) for _ in range(3)))
+        fees = empty if fees is None else fees
+        shared = Events.concat([]) if shared is None else shared
         parts = []
-        for c, rules in enumerate(self.world.rules):
-            mine = self._of_contract(work, c)
-            earnings = np.full(mine.who.size, self.world.daily_earnings)
-            found = [advance(rules, self.caseload, state, mine.who, mine.start, mine.end, earnings)]
-            if fees is not None:
-                on = self._of_contract(fees, c)
-                found.append(periodic_events(rules, self.caseload, on.end, on.who, on.start - 1))
-            if shared is not None:
-                found.append(shared.where(self._contract_is(shared.participant, c)))
+        rows = zip(
+            self._by_contract(work.who),
+            self._by_contract(fees.who),
+            self._by_contract(shared.participant),
+            strict=True,
+        )
+        for rules, (w, f, e) in zip(self.world.rules, rows, strict=True):
+            if not (work.who[w].size or fees.who[f].size or shared.participant[e].size):
+                continue
+            earnings = np.full(work.who[w].size, self.world.daily_earnings)
+            found = [
+                advance(
+                    rules, self.caseload, state, work.who[w], work.start[w], work.end[w], earnings
+                ),
+                periodic_events(rules, self.caseload, fees.end[f], fees.who[f], fees.start[f] - 1),
+                shared.take(e) if isinstance(e, np.ndarray) else shared,
+            ]
             events = Events.concat(found)
             events = events.take(
                 sort_order(events.participant, events.day, events.kind.astype(np.int64))
@@ -98,16 +109,16 @@ class PaymentBook:
             parts.append(Priced(*_fields(events), to_pennies(amount), events.day + lag))
         return Priced.concat(parts)
 
-    def _contract_is(self, who: IntArray, c: int) -> BoolArray:
-        if len(self.world.rules) == 1:
-            return np.ones(who.size, np.bool_)
-        return np.asarray(self.contract[who] == c, np.bool_)
-
-    def _of_contract(self, segments: Segments, c: int) -> Segments:
-        if len(self.world.rules) == 1:
-            return segments
-        mine = self.contract[segments.who] == c
-        return Segments(segments.who[mine], segments.start[mine], segments.end[mine])
+    def _by_contract(self, who: IntArray) -> list[IntArray | slice]:
+        """The positions in `who` of each contract's participants (one sort, not a scan each)."""
+        n = len(self.world.rules)
+        if n == 1:
+            return [slice(None)]
+        key = self.contract[who]
+        order = np.argsort(key, kind="stable")
+        bounds = np.searchsorted(key[order], np.arange(n + 1))
+        rows: list[IntArray | slice] = [order[bounds[c] : bounds[c + 1]] for c in range(n)]
+        return rows
 
 
 def _fields(events: Events) -> tuple[IntArray, np.ndarray, IntArray, IntArray]:

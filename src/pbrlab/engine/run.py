@@ -17,6 +17,7 @@ from pbrlab.engine.simulate import Progress, Simulation, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
 from pbrlab.io import parquet_writer, write_all_or_none
+from pbrlab.market.awards import tender
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.model import Scenario
@@ -68,7 +69,9 @@ def run_scenario(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(str(folder), "", "expected a folder for the outputs; found a file")
-    sim = simulate(build_world(model, label), progress)
+    bought = tender(model, label)
+    simulated = model if bought is None else bought.scenario
+    sim = simulate(build_world(simulated, label), progress)
     stamp = provenance(
         scenario=model.id,
         scenario_source=label,
@@ -82,6 +85,9 @@ def run_scenario(
         "timeseries.parquet": outputs.timeseries(sim),
         "cohorts.parquet": outputs.cohorts(sim),
     }
+    if bought is not None:
+        summary["procurement"] = bought.summary(outputs.provider_rates_24m(sim))
+        tables["bids.parquet"] = bought.round.table()
     if with_records:
         tables["participants.parquet"] = records.participant_table(sim)
         tables["spells.parquet"] = records.spell_table(sim)

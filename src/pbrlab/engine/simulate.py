@@ -165,7 +165,8 @@ class _Run:
     def _step(self, w: int, week: _Week, hours: FloatArray) -> Moves:
         world, people = self.world, self.people
         policy = world.policy
-        uplift = policy.service_effect * np.minimum(hours / policy.full_service_hours, 1.0)
+        effect = policy.service_effect * policy.effectiveness[people.provider[week.active]]
+        uplift = effect * np.minimum(hours / policy.full_service_hours, 1.0)
         hazards = Hazards(
             world.entry_rate,
             world.separation_rate,

@@ -97,20 +97,28 @@ def _demand(scenario: Scenario, weeks: IntArray) -> FloatArray:
 
 
 def _contracts(scenario: Scenario, label: str) -> tuple[list[Contract], list[str], IntArray]:
+    """One contract per distinct (contract, bid discount) the providers hold."""
+    loaded: dict[str, Contract] = {}
     names: list[str] = []
     contracts: list[Contract] = []
     index = []
     for provider in scenario.providers:
-        if provider.contract not in names:
+        if provider.contract not in loaded:
             try:
-                contracts.append(load_contract(provider.contract))
+                loaded[provider.contract] = load_contract(provider.contract)
             except InputError as exc:
                 where = f"providers[{provider.id}].contract"
                 raise InputError(
                     label, where, f"cannot load {provider.contract!r}: {exc}"
                 ) from None
-            names.append(provider.contract)
-        index.append(names.index(provider.contract))
+        contract, name = loaded[provider.contract], provider.contract
+        if provider.bid_discount is not None:
+            contract = contract.model_copy(update={"bid_discount": provider.bid_discount})
+            name = f"{name} (bid discount {provider.bid_discount.value:.4g})"
+        if name not in names:
+            names.append(name)
+            contracts.append(contract)
+        index.append(names.index(name))
     return contracts, names, np.array(index, np.int64)
 
 
@@ -189,5 +197,8 @@ def _policy(scenario: Scenario) -> Policy:
         minimum_contact_hours=b.minimum_contact_hours.value,
         capacity=np.array([p.adviser_hours_per_week.value for p in scenario.providers])
         * scenario.scale,
+        effectiveness=np.array(
+            [1.0 if p.effectiveness is None else p.effectiveness.value for p in scenario.providers]
+        ),
         cost_per_hour=np.array([p.cost_per_hour.value for p in scenario.providers]),
     )

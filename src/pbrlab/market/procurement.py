@@ -114,12 +114,16 @@ class Round:
                 s: int((sectors[won.bidder] == s).sum()) for s in ("private", "voluntary", "public")
             },
             "contracts_to_smaller_bidders": int(small[won.bidder].sum()),
-            "mean_innovation_of_contracts": _mean([orgs[i].innovation.value for i in won.bidder]),
-            "promised_to_true_all_bids": _mean(self.bids.promised_rate / self.bids.true_rate),
-            "promised_to_true_winners": _mean(won.promised_rate / won.true_rate),
-            "mean_promised_rate_winners": _mean(won.promised_rate),
-            "mean_true_rate_winners": _mean(won.true_rate),
-            "mean_discount_winners": _mean(won.discount),
+            "mean_innovation_of_contracts": mean_or_none(
+                [orgs[i].innovation.value for i in won.bidder]
+            ),
+            "promised_to_true_all_bids": mean_or_none(
+                self.bids.promised_rate / self.bids.true_rate
+            ),
+            "promised_to_true_winners": mean_or_none(won.promised_rate / won.true_rate),
+            "mean_promised_rate_winners": mean_or_none(won.promised_rate),
+            "mean_true_rate_winners": mean_or_none(won.true_rate),
+            "mean_discount_winners": mean_or_none(won.discount),
         }
 
 
@@ -192,6 +196,7 @@ def _winners(lots: Lots, area: IntArray, score: FloatArray) -> BoolArray:
     return won
 
 
-def _mean(values: Any) -> float | None:
+def mean_or_none(values: Any) -> float | None:
+    """The mean rounded for a summary, or None for no values."""
     values = np.asarray(values, np.float64)
     return round(float(values.mean()), 6) if values.size else None

@@ -3,7 +3,7 @@
 For each participant it may serve (attached, still on the programme, out of work) a provider
 estimates the money that one more hour of service would bring:
 
-    value = stake × p̂ × service_effect / full_service_hours
+    value = stake × p̂ × service_effect × effectiveness / full_service_hours
 
 where `stake` is what the contract would still pay for this person (outcome fee plus the
 sustainment payments left, within any cap) and `p̂` is the provider's own noisy estimate of the
@@ -52,6 +52,7 @@ class Policy:
     minimum_contact_hours: float
     capacity: FloatArray  # [provider] adviser hours a week (already scaled)
     cost_per_hour: FloatArray  # [provider]
+    effectiveness: FloatArray  # [provider] multiplier on the service effect
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ def allocate(
         policy.minimum_contact_hours,
         policy.capacity,
         policy.cost_per_hour,
+        policy.effectiveness,
         hours,
         record.hours,
         record.weeks,
@@ -176,6 +178,7 @@ def _allocate(  # type: ignore[no-untyped-def]
     minimum,
     capacity,
     cost,
+    effectiveness,
     hours,
     received,
     served_weeks,
@@ -197,7 +200,7 @@ def _allocate(  # type: ignore[no-untyped-def]
         rate = entry_rate[group[i]] * frailty[i] * demand[area[i]] * duration[programme_week[j]]
         p = retention[r] * (1.0 - np.exp(-rate))
         estimate = p * odds_factor[i] / (1.0 - p + p * odds_factor[i])
-        value[j] = stake * estimate * effect_per_hour
+        value[j] = stake * estimate * effect_per_hour * effectiveness[provider[i]]
         count[provider[i]] += 1.0
         total_value[provider[i]] += value[j]
 

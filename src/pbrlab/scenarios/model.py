@@ -144,6 +144,24 @@ class Provider(Strict):
     starting_cash: Sourced[Money] = Field(
         description="cash at the start, at national scale (the simulator scales it)"
     )
+    bid_discount: Sourced[Fraction] | None = Field(
+        default=None, description="this provider's bid discount, in place of the contract's"
+    )
+    effectiveness: Sourced[Annotated[StrictFloat, Field(gt=0.0, le=10.0)]] | None = Field(
+        default=None, description="multiplier on the service effect of its hours (default 1)"
+    )
+
+
+class MarketPlan(Strict):
+    """Buy the providers in a procurement round instead of naming them.
+
+    Each area's places (as many as the scenario names providers there) go to the best bids of
+    the market's organisations; an awarded organisation takes over a place's adviser hours, cost
+    and starting cash, and holds `contract` at its bid discount.
+    """
+
+    market: str = Field(min_length=1, description="a market preset name or .toml file")
+    contract: str = Field(min_length=1, description="the contract preset or file awarded")
 
 
 class LabourMarket(Strict):
@@ -201,6 +219,7 @@ class Scenario(Strict):
     providers: list[Provider] = Field(min_length=1)
     labour_market: LabourMarket
     behaviour: Behaviour
+    market: MarketPlan | None = None
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:

@@ -1,0 +1,111 @@
+"""A tender feeds the simulator: awarded bids become providers, at their discounts, and their
+promises can be set against what they achieve."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from pbrlab.contracts.load import load_contract
+from pbrlab.engine.run import SimulationRun, run_scenario
+from pbrlab.market.awards import tender
+from pbrlab.market.load import load_market
+from pbrlab.payments.engine import compute_ledger
+from pbrlab.scenarios.model import Scenario
+from variants import reference
+
+PRESET = Path(load_market.__code__.co_filename).parent / "presets" / "gb-2011.toml"
+PLAN = {"market": "gb-2011", "contract": "work-programme-2011"}
+
+
+def tendered(scale: float, market: str = "gb-2011", seed: int = 2011) -> Scenario:
+    return reference(scale, seed, market={**PLAN, "market": market})
+
+
+def test_without_a_market_plan_there_is_no_tender() -> None:
+    assert tender(reference(0.001)) is None
+
+
+def test_each_area_keeps_its_places_and_gives_them_to_its_winning_bids() -> None:
+    scenario = tendered(0.001)
+    bought = tender(scenario)
+    assert bought is not None
+    before = [p.area for p in scenario.providers]
+    after = [p.area for p in bought.scenario.providers]
+    assert sorted(before) == sorted(after)
+    bids = bought.round.bids
+    market = load_market("gb-2011")
+    for provider, row in zip(bought.scenario.providers, bought.bid_of_provider, strict=True):
+        organisation = market.organisations[int(bids.bidder[row])]
+        assert bids.won[row]
+        assert bought.round.lots.areas[int(bids.area[row])] == provider.area
+        assert provider.id == f"{provider.area}-{organisation.id}"
+        assert provider.sector == organisation.sector
+        assert provider.bid_discount is not None
+        assert provider.bid_discount.value == pytest.approx(bids.discount[row], abs=1e-6)
+        assert provider.effectiveness == organisation.effectiveness
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationRun, Path]:
+    out = tmp_path_factory.mktemp("tendered")
+    return run_scenario(tendered(0.003), out, with_records=True), out
+
+
+def test_the_summary_sets_promises_against_achievements(run: tuple[SimulationRun, Path]) -> None:
+    result, out = run
+    procurement = result.summary["procurement"]
+    assert procurement["contracts"] == 40
+    assert 0 < procurement["realised_to_promised"] < 1  # bidders are optimistic
+    assert pq.read_table(out / "bids.parquet").num_rows == 35 * 18
+
+
+def test_the_batch_engine_pays_each_discounted_contract_as_the_simulator_did(
+    run: tuple[SimulationRun, Path], tmp_path: Path
+) -> None:
+    result, out = run
+    people = pq.read_table(out / "participants.parquet")
+    spells = pq.read_table(out / "spells.parquet")
+    weekly = pq.read_table(out / "ledger.parquet").replace_schema_metadata(None)
+    base = load_contract("work-programme-2011")
+    parts = []
+    providers = {p.id: p for p in result.simulation.world.scenario.providers}
+    contract_of = people["contract"].cast(pa.string())
+    contracts = sorted(set(contract_of.to_pylist()))
+    assert len(contracts) > 10  # one per distinct winning discount
+    for name in contracts:
+        mine = people.filter(pc.equal(contract_of, name))
+        provider = providers[mine["provider_id"][0].as_py()]
+        contract = base.model_copy(update={"bid_discount": provider.bid_discount})
+        theirs = spells.filter(pc.is_in(spells["participant_id"], mine["participant_id"]))
+        pq.write_table(mine, tmp_path / "people.parquet")
+        pq.write_table(theirs, tmp_path / "spells.parquet")
+        ledger, _ = compute_ledger(
+            tmp_path / "people.parquet", tmp_path / "spells.parquet", contract, "2019-03-31"
+        )
+        parts.append(ledger)
+    batch = pa.concat_tables(parts, promote_options="permissive")
+    key = ["participant_id", "kind", "sequence", "payee"]
+
+    def rows(table: pa.Table) -> list[tuple[object, ...]]:
+        return sorted(tuple(r[k] for k in [*key, "amount", "due_date"]) for r in table.to_pylist())
+
+    assert weekly.num_rows > 1000
+    assert rows(weekly) == rows(batch)
+
+
+def test_more_optimistic_bidders_deliver_less_of_what_they_promised(tmp_path: Path) -> None:
+    def realised_to_promised(optimism: float) -> float:
+        text = PRESET.read_text()
+        start = text.index("optimism = { value = ")
+        end = text.index(",", start)
+        market = tmp_path / f"optimism-{optimism}.toml"
+        market.write_text(text[:start] + f"optimism = {{ value = {optimism}" + text[end:])
+        result = run_scenario(tendered(0.002, str(market)), tmp_path / f"out-{optimism}")
+        return float(result.summary["procurement"]["realised_to_promised"])
+
+    assert realised_to_promised(0.5) < realised_to_promised(0.0) - 0.2
