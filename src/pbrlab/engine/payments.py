@@ -53,6 +53,7 @@ class PaymentBook:
         self.caseload = caseload
         self.treated = KernelState.empty(caseload.size)
         self.counterfactual = KernelState.empty(caseload.size)
+        self.base = world.contract_base[contract]  # [participant]
 
     def treated_week(self, work: Segments, fees: Segments) -> Priced:
         """This week's payments on the treated path, attachment and service fees included."""
@@ -79,46 +80,68 @@ class PaymentBook:
         fees: Segments | None = None,
         shared: Events | None = None,
     ) -> Priced:
+        """Advance and collect events per base contract; price them per contract."""
         empty = Segments(*(np.empty(0, np.int64) for _ in range(3)))
         fees = empty if fees is None else fees
         shared = Events.concat([]) if shared is None else shared
-        parts = []
+        world = self.world
+        n_bases = int(world.contract_base.max()) + 1
         rows = zip(
-            self._by_contract(work.who),
-            self._by_contract(fees.who),
-            self._by_contract(shared.participant),
+            _groups(self.base[work.who], n_bases),
+            _groups(self.base[fees.who], n_bases),
+            _groups(self.base[shared.participant], n_bases),
             strict=True,
         )
-        for rules, (w, f, e) in zip(self.world.rules, rows, strict=True):
-            if not (work.who[w].size or fees.who[f].size or shared.participant[e].size):
-                continue
-            earnings = np.full(work.who[w].size, self.world.daily_earnings)
-            found = [
-                advance(
-                    rules, self.caseload, state, work.who[w], work.start[w], work.end[w], earnings
-                ),
-                periodic_events(rules, self.caseload, fees.end[f], fees.who[f], fees.start[f] - 1),
-                shared.take(e) if isinstance(e, np.ndarray) else shared,
-            ]
-            events = Events.concat(found)
-            events = events.take(
-                sort_order(events.participant, events.day, events.kind.astype(np.int64))
+        parts = []
+        for b, (w, f, e) in enumerate(rows):
+            rules = world.rules[b]  # the base's own rules: triggers shared by its variants
+            earnings = np.full(work.who[w].size, world.daily_earnings)
+            events = Events.concat(
+                [
+                    advance(
+                        rules,
+                        self.caseload,
+                        state,
+                        work.who[w],
+                        work.start[w],
+                        work.end[w],
+                        earnings,
+                    ),
+                    periodic_events(
+                        rules, self.caseload, fees.end[f], fees.who[f], fees.start[f] - 1
+                    ),
+                    shared.take(e) if isinstance(e, np.ndarray) else shared,
+                ]
             )
-            amount = price(rules, self.caseload, state, events)
-            lag = np.where(np.isin(events.kind, LAGGED), rules.claim_lag, 0)
-            parts.append(Priced(*_fields(events), to_pennies(amount), events.day + lag))
+            if events.size:
+                parts.extend(self._price(state, events))
         return Priced.concat(parts)
 
-    def _by_contract(self, who: IntArray) -> list[IntArray | slice]:
-        """The positions in `who` of each contract's participants (one sort, not a scan each)."""
-        n = len(self.world.rules)
-        if n == 1:
-            return [slice(None)]
-        key = self.contract[who]
-        order = np.argsort(key, kind="stable")
-        bounds = np.searchsorted(key[order], np.arange(n + 1))
-        rows: list[IntArray | slice] = [order[bounds[c] : bounds[c + 1]] for c in range(n)]
-        return rows
+    def _price(self, state: KernelState, events: Events) -> list[Priced]:
+        """Each contract's events priced in time order, within its cap."""
+        events = events.take(
+            sort_order(events.participant, events.day, events.kind.astype(np.int64))
+        )
+        parts = []
+        groups = _groups(self.contract[events.participant], len(self.world.rules))
+        for rules, rows in zip(self.world.rules, groups, strict=True):
+            mine = events.take(rows) if isinstance(rows, np.ndarray) else events
+            if not mine.size:
+                continue
+            amount = price(rules, self.caseload, state, mine)
+            lag = np.where(np.isin(mine.kind, LAGGED), rules.claim_lag, 0)
+            parts.append(Priced(*_fields(mine), to_pennies(amount), mine.day + lag))
+        return parts
+
+
+def _groups(key: IntArray, n: int) -> list[IntArray | slice]:
+    """The positions of each key 0..n-1 in `key` (one stable sort, not a scan per key)."""
+    if n == 1:
+        return [slice(None)]
+    order = np.argsort(key, kind="stable")
+    bounds = np.searchsorted(key[order], np.arange(n + 1))
+    rows: list[IntArray | slice] = [order[bounds[k] : bounds[k + 1]] for k in range(n)]
+    return rows
 
 
 def _fields(events: Events) -> tuple[IntArray, np.ndarray, IntArray, IntArray]:

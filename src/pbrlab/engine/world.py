@@ -36,6 +36,7 @@ class World:
     duration: FloatArray  # [programme week] duration factor on job entry (both paths)
     contracts: list[Contract]
     contract_names: list[str]  # as the providers name them (preset or file)
+    contract_base: IntArray  # [contract] the first contract with the same rules but for prices
     rules: list[GroupRules]
     provider_contract: IntArray  # [provider] index into contracts
     contract_group: IntArray  # [contract, scenario group] index into the contract's groups
@@ -51,7 +52,7 @@ class World:
 def build_world(scenario: Scenario, label: str = "scenario") -> World:
     weeks = simulated_weeks(scenario)
     groups = scenario.groups
-    contracts, names, provider_contract = _contracts(scenario, label)
+    contracts, names, provider_contract, base = _contracts(scenario, label)
     rules = [compile_rules(c) for c in contracts]
     contract_group = _contract_groups(scenario, contracts, provider_contract, label)
     separation = rate(np.array([g.separation_hazard.value for g in groups]))
@@ -72,6 +73,7 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         ** -scenario.labour_market.duration_elasticity.value,
         contracts=contracts,
         contract_names=names,
+        contract_base=base,
         rules=rules,
         provider_contract=provider_contract,
         contract_group=contract_group,
@@ -96,11 +98,19 @@ def _demand(scenario: Scenario, weeks: IntArray) -> FloatArray:
     return np.asarray(ratio**market.demand_elasticity.value, np.float64)
 
 
-def _contracts(scenario: Scenario, label: str) -> tuple[list[Contract], list[str], IntArray]:
-    """One contract per distinct (contract, bid discount) the providers hold."""
+def _contracts(
+    scenario: Scenario, label: str
+) -> tuple[list[Contract], list[str], IntArray, IntArray]:
+    """One contract per distinct (contract, bid discount) the providers hold.
+
+    Contracts that differ only in their bid discount share a base: the same triggers, so the
+    kernel advances them together and only prices them apart.
+    """
     loaded: dict[str, Contract] = {}
     names: list[str] = []
     contracts: list[Contract] = []
+    base: list[int] = []
+    first: dict[str, int] = {}
     index = []
     for provider in scenario.providers:
         if provider.contract not in loaded:
@@ -116,10 +126,12 @@ def _contracts(scenario: Scenario, label: str) -> tuple[list[Contract], list[str
             contract = contract.model_copy(update={"bid_discount": provider.bid_discount})
             name = f"{name} (bid discount {provider.bid_discount.value:.4g})"
         if name not in names:
+            first.setdefault(provider.contract, len(names))
+            base.append(first[provider.contract])
             names.append(name)
             contracts.append(contract)
         index.append(names.index(name))
-    return contracts, names, np.array(index, np.int64)
+    return contracts, names, np.array(index, np.int64), np.array(base, np.int64)
 
 
 def _contract_groups(
