@@ -34,6 +34,7 @@ def market(
     optimism: float = 0.3,
     noise: float = 0.2,
     weights: tuple[float, float, float, float] = (0.25, 0.25, 0.25, 0.25),
+    underbidding: float = 0.0,
 ) -> Market:
     big = [organisation(i, "private", 1e8 * (i + 1), 0.3) for i in range(6)]
     small = [organisation(6 + i, "voluntary", 2.5e7 + 5e6 * i, 0.8) for i in range(4)]
@@ -50,6 +51,7 @@ def market(
             "optimism": assumed(optimism),
             "belief_noise": assumed(noise),
             "discount_mean": assumed(0.06),
+            "underbidding": assumed(underbidding),
             "discount_sd": assumed(0.02),
             "maximum_discount": assumed(0.10),
             "weights": {
@@ -135,3 +137,14 @@ def test_lots_of_the_reference_scenario_are_its_areas_and_provider_places() -> N
     # Areas with higher unemployment get lower true rates.
     first = np.array([a.unemployment.value[0] for a in scenario.areas])
     assert lots.area_factor[np.argmax(first)] < 1 < lots.area_factor[np.argmin(first)]
+
+
+def test_optimists_underbid_when_price_follows_belief() -> None:
+    def winning_discount(optimism: float) -> float:
+        rounds = [
+            procure(market(optimism=optimism, underbidding=0.05), LOTS, s).summary()
+            for s in range(5)
+        ]
+        return float(np.mean([r["mean_discount_winners"] for r in rounds]))
+
+    assert winning_discount(0.4) > winning_discount(0.0) + 0.01

@@ -69,6 +69,10 @@ class Procurement(Strict):
         description="sd of the log ratio of a bidder's belief to its true rate"
     )
     discount_mean: Sourced[Fraction] = Field(description="mean price discount offered")
+    underbidding: Sourced[Spread] = Field(
+        description="extra discount per unit of log(belief / the area's expected rate): bidders "
+        "who expect more outcomes accept a lower price for each"
+    )
     discount_sd: Sourced[Spread] = Field(description="sd of the price discount offered")
     maximum_discount: Sourced[Fraction]
     weights: Weights

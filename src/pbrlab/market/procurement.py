@@ -6,7 +6,9 @@ Its bid promises the job-outcome rate it *believes* it would achieve there,
     belief = true rate × exp(optimism + belief_noise × ε),   ε ~ N(0, 1) per bid,
 
 where the true rate is the market's expected rate × the organisation's effectiveness × the
-area's labour-market factor; and it offers a price discount drawn around the market's mean.
+area's labour-market factor; and it offers a price discount drawn around the market's mean, plus
+`underbidding × log(belief / the area's expected rate)`: a bidder that expects more outcomes than
+the market accepts a lower price for each (so optimism shows in prices as well as promises).
 Bids are scored within each lot on four criteria scaled to [0, 1] (discount over the maximum
 discount; promise over the best promise in the lot; financial standing: log turnover from the
 prequalification threshold, 0, to the turnover that earns full marks, 1; innovation capability),
@@ -148,8 +150,13 @@ def procure(market: Market, lots: Lots, seed: int, round_number: int = 0) -> Rou
     )
     promised = np.minimum(belief, 1.0)
     cap = rules.maximum_discount.value
+    expected_here = rules.expected_outcome_rate.value * lots.area_factor[area]
+    confidence = np.log(belief / expected_here)
     discount = np.clip(
-        rng.normal(rules.discount_mean.value, rules.discount_sd.value, bidder.size), 0.0, cap
+        rng.normal(rules.discount_mean.value, rules.discount_sd.value, bidder.size)
+        + rules.underbidding.value * confidence,
+        0.0,
+        cap,
     )
     score = _scores(market, lots, bidder, area, promised, discount)
     won = _winners(lots, area, score)
