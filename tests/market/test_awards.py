@@ -98,14 +98,24 @@ def test_the_batch_engine_pays_each_discounted_contract_as_the_simulator_did(
     assert rows(weekly) == rows(batch)
 
 
-def test_more_optimistic_bidders_deliver_less_of_what_they_promised(tmp_path: Path) -> None:
-    def realised_to_promised(optimism: float) -> float:
+def test_more_optimistic_bidders_deliver_less_of_what_they_promised_and_earn_less(
+    tmp_path: Path,
+) -> None:
+    def outcome(optimism: float) -> tuple[float, float]:
         text = PRESET.read_text()
         start = text.index("optimism = { value = ")
         end = text.index(",", start)
         market = tmp_path / f"optimism-{optimism}.toml"
-        market.write_text(text[:start] + f"optimism = {{ value = {optimism}" + text[end:])
+        text = text[:start] + f"optimism = {{ value = {optimism}" + text[end:]
+        # Room to underbid: the preset's 10% cap binds for most winners.
+        start = text.index("maximum_discount = { value = ")
+        end = text.index(",", start)
+        market.write_text(text[:start] + "maximum_discount = { value = 0.3" + text[end:])
         result = run_scenario(tendered(0.002, str(market)), tmp_path / f"out-{optimism}")
-        return float(result.summary["procurement"]["realised_to_promised"])
+        surplus = sum(p["surplus_gbp"] for p in result.summary["providers"].values())
+        return float(result.summary["procurement"]["realised_to_promised"]), surplus
 
-    assert realised_to_promised(0.5) < realised_to_promised(0.0) - 0.2
+    realised_optimistic, surplus_optimistic = outcome(0.5)
+    realised_sober, surplus_sober = outcome(0.0)
+    assert realised_optimistic < realised_sober - 0.2
+    assert surplus_optimistic < 0.98 * surplus_sober  # they underbid, so earn less

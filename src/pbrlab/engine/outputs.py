@@ -11,7 +11,9 @@ Definitions (also in docs/simulation-design.md):
   and sustainment (due by the end): payments for what would have happened anyway;
 - `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run;
 - at the end everyone referred is `on_programme` (attached), `completed` (attachment over) or
-  `left_early` (left the programme other than for work during attachment).
+  `left_early` (left the programme other than for work during attachment);
+- `providers` gives each provider's receipts, costs (adviser hours given), surplus, and its cash at
+  the end and at its lowest.
 """
 
 from __future__ import annotations
@@ -128,7 +130,31 @@ def summary(sim: Simulation) -> dict[str, Any]:
         everyone, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
     )
     overall["deadweight_gbp"] = round(float(anyway.amount.sum()), 2)
-    return {"scale": world.scenario.scale, "groups": groups, "overall": overall}
+    return {
+        "scale": world.scenario.scale,
+        "groups": groups,
+        "overall": overall,
+        "providers": providers(sim),
+    }
+
+
+def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
+    """Each provider's money over the run: receipts, costs, surplus, and its cash at the end and
+    at its lowest (simulated amounts: divide by scale for national figures)."""
+    cash = sim.cash
+    receipts, costs = cash.receipts.sum(axis=0), cash.costs.sum(axis=0)
+    lowest = np.minimum(cash.history.min(axis=0), cash.opening)
+    return {
+        p.id: {
+            "sector": p.sector,
+            "receipts_gbp": round(float(receipts[i]), 2),
+            "costs_gbp": round(float(costs[i]), 2),
+            "surplus_gbp": round(float(receipts[i] - costs[i]), 2),
+            "cash_at_end_gbp": round(float(cash.history[-1, i]), 2),
+            "lowest_cash_gbp": round(float(lowest[i]), 2),
+        }
+        for i, p in enumerate(sim.world.scenario.providers)
+    }
 
 
 def provider_rates_24m(sim: Simulation) -> FloatArray:
