@@ -1,15 +1,20 @@
-"""Providers' cash: opening balance, plus payments received when due, minus adviser costs.
+"""Providers' cash: opening balance, plus payments received when due, minus costs.
 
 Payments reach a provider on their due day (outcome and sustainment claims in arrears by the
-contract's claim lag); costs are paid in the week the hours are worked. Incentive payments are
-reckoned when a contract year's claims fall due, from that year's attachments and outcomes.
+contract's claim lag); costs are paid in the week they arise: the adviser hours given, and fixed
+overheads while the provider trades. Incentive payments are reckoned when a contract year's claims
+fall due, from that year's attachments and outcomes.
+
+With the scenario's finance rules, a provider whose cash stays below minus its credit line for
+`insolvency_weeks` weeks in a row is insolvent: it exits (the simulator moves its caseload), stops
+paying overheads, and keeps only what is still owed to it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from pbrlab.arrays import FloatArray, IntArray
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.payments import Priced
 from pbrlab.engine.world import World
@@ -36,6 +41,8 @@ class Cash:
         self.receipts = np.zeros((world.weeks, n_providers))  # by the week they fall due
         self.history = np.zeros((world.weeks, n_providers))  # balance at each week's end
         self.costs = np.zeros((world.weeks, n_providers))
+        self.below = np.zeros(n_providers, np.int64)  # weeks in a row below the credit line
+        self.exit_week = np.full(n_providers, -1, np.int64)  # -1: still trading
         self.attached = attached  # per contract: [provider, contract year]
         self.achieved = [np.zeros_like(a) for a in attached]
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
@@ -59,8 +66,19 @@ class Cash:
             attached.append(counts)
         return cls(world, opening, attached, people.provider, contract)
 
-    def week(self, w: int, priced: Priced, cost: FloatArray) -> None:
+    @property
+    def trading(self) -> BoolArray:
+        return np.asarray(self.exit_week < 0, np.bool_)
+
+    @property
+    def under_pressure(self) -> BoolArray:
+        """Drawing on credit: such providers cut service first."""
+        return np.asarray(self.balance < 0, np.bool_)
+
+    def week(self, w: int, priced: Priced, hours_cost: FloatArray) -> IntArray:
+        """Book this week's receipts and costs; return the providers that became insolvent."""
         world = self.world
+        cost = hours_cost + np.where(self.trading, world.fixed_cost, 0.0)
         payable = (priced.due <= world.as_of) & (priced.amount > 0)
         provider = self._provider[priced.participant[payable]]
         np.add.at(
@@ -71,6 +89,18 @@ class Cash:
         self.costs[w] = cost
         self.balance += self.receipts[w] - cost
         self.history[w] = self.balance
+        return self._failures(w)
+
+    def _failures(self, w: int) -> IntArray:
+        finance = self.world.scenario.finance
+        if finance is None:
+            return np.empty(0, np.int64)
+        short = self.trading & (self.balance < -self.world.credit_line)
+        self.below = np.where(short, self.below + 1, 0)
+        failed = np.flatnonzero(self.below >= finance.insolvency_weeks.value)
+        self.exit_week[failed] = w
+        self.below[failed] = 0
+        return failed
 
     def _week_of(self, day: IntArray) -> IntArray:
         return np.asarray(np.minimum((day - self.world.week_start[0]) // 7, self.world.weeks - 1))

@@ -135,6 +135,14 @@ def summary(sim: Simulation) -> dict[str, Any]:
         "groups": groups,
         "overall": overall,
         "providers": providers(sim),
+        "insolvencies": [
+            {
+                "provider": world.scenario.providers[event["provider"]].id,
+                "week_start": str(np.datetime64(int(world.week_start[event["week"]]), "D")),
+                "participants_moved": event["moved"],
+            }
+            for event in sim.insolvencies
+        ],
     }
 
 
@@ -152,6 +160,9 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
             "surplus_gbp": round(float(receipts[i] - costs[i]), 2),
             "cash_at_end_gbp": round(float(cash.history[-1, i]), 2),
             "lowest_cash_gbp": round(float(lowest[i]), 2),
+            "exited": None
+            if cash.exit_week[i] < 0
+            else str(np.datetime64(int(sim.world.week_start[cash.exit_week[i]]), "D")),
         }
         for i, p in enumerate(sim.world.scenario.providers)
     }

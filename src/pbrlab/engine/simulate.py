@@ -8,26 +8,25 @@ happen (attachment over and no payment still possible on either path).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
-from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.cash import Cash
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
 from pbrlab.engine.world import World
 from pbrlab.payments.kernel import Caseload, may_pay_later
-from pbrlab.payments.rules import KIND_CODE
 from pbrlab.population.cohorts import Allocation, Cohort, draw_all
 from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves, Paths, step
 from pbrlab.population.referrals import expected_referrals
 from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 
-OUTCOME = KIND_CODE[PaymentKind.job_outcome]
-SUSTAINMENT = KIND_CODE[PaymentKind.sustainment]
+TRANSFER_STREAM = 3
+"""Moves after an insolvency in week w draw from SeedSequence(seed, spawn_key=(3, w, provider))."""
 
 
 @dataclass
@@ -67,6 +66,7 @@ class Simulation:
     tally: Tally
     cash: Cash
     participant_weeks: int  # participant-weeks stepped: the unit of the benchmark
+    insolvencies: list[dict[str, int]]  # provider, week, participants moved
 
     @property
     def size(self) -> int:
@@ -133,6 +133,8 @@ class _Run:
         self.tally = Tally(world.weeks, n_groups, n_providers, world.week_start[0], world.as_of)
         self.cash = Cash.open(world, self.contract, people)
         self.participant_weeks = 0
+        self.service_from = np.zeros(n, np.int64)  # first week a moved participant is served again
+        self.insolvencies: list[dict[str, int]] = []
 
     def week(self, w: int) -> None:
         """Referrals arrive; providers give hours; both paths step; payments and cash move."""
@@ -209,13 +211,55 @@ class _Run:
         self.payments.append(treated)
         self.deadweight.append(deadweight)
         self.tally.payments(treated, self.people.group, self.people.provider)
-        self.cash.week(w, treated, self.tally.provider_cost(w))
+        failed = self.cash.week(w, treated, self.tally.provider_cost(w))
+        for provider in failed:
+            self._transfer(w, int(provider))
+
+    def _transfer(self, w: int, failed: int) -> None:
+        """An insolvent provider's caseload, and its future referrals, move to the providers
+        still trading in its area (or anywhere, if none is), at random; those on the programme
+        go without service for the disruption weeks."""
+        world, people = self.world, self.people
+        trading = self.cash.trading
+        providers = world.scenario.providers
+        here = np.array([p.area == providers[failed].area for p in providers])
+        others = np.flatnonzero(trading & here)
+        others = others if others.size else np.flatnonzero(trading)
+        current = np.zeros(people.size, np.bool_)
+        current[self.active] = True
+        moved = np.flatnonzero((people.provider == failed) & (current | (people.referral_week > w)))
+        self.insolvencies.append({"provider": failed, "week": w, "moved": int(moved.size)})
+        if not others.size or not moved.size:
+            return
+        rng = np.random.default_rng(
+            np.random.SeedSequence(world.scenario.seed, spawn_key=(TRANSFER_STREAM, w, failed))
+        )
+        new = rng.choice(others, size=moved.size)
+        people.provider[moved] = new
+        self.contract[moved] = world.provider_contract[new]
+        n_groups = world.contract_group.shape[1]
+        self.row[moved] = self.contract[moved] * n_groups + people.group[moved]
+        self.caseload.group[moved] = world.contract_group[self.contract[moved], people.group[moved]]
+        self.book.base[moved] = world.contract_base[self.contract[moved]]
+        for c, rules in enumerate(world.rules):
+            mine = moved[self.contract[moved] == c]
+            self.year[mine] = rules.year_of(people.referral_day[mine])
+        finance = world.scenario.finance
+        assert finance is not None
+        self.service_from[moved] = w + 1 + finance.disruption_weeks.value
 
     def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
         world, people, state = self.world, self.people, self.book.treated
+        policy, servable = world.policy, attached
+        finance = world.scenario.finance
+        if finance is not None:  # failing providers cut service; moved people wait for it
+            share = np.where(self.cash.under_pressure, finance.pressure_service_share.value, 1.0)
+            capacity = policy.capacity * share * self.cash.trading
+            policy = dataclasses.replace(policy, capacity=capacity)
+            servable = attached & (self.service_from[active] <= w)
         caseloads = Caseloads(
             active=active,
-            attached=attached,
+            attached=servable,
             left=self.paths.left,
             in_work=self.paths.in_work[TREATED],
             provider=people.provider,
@@ -234,7 +278,7 @@ class _Run:
             paid=state.paid,
         )
         self.service.by_cell[:] = 0.0
-        hours = allocate(caseloads, world.stakes, world.policy, self.service)
+        hours = allocate(caseloads, world.stakes, policy, self.service)
         self.tally.service(w, self.service.by_cell, world.policy.cost_per_hour)
         return hours
 
@@ -301,4 +345,5 @@ class _Run:
             tally=self.tally,
             cash=self.cash,
             participant_weeks=self.participant_weeks,
+            insolvencies=self.insolvencies,
         )

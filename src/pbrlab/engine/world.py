@@ -43,6 +43,8 @@ class World:
     stakes: Stakes
     policy: Policy
     daily_earnings: float
+    fixed_cost: FloatArray  # [provider] pounds a week, scaled
+    credit_line: FloatArray  # [provider] pounds, scaled
 
     @property
     def weeks(self) -> int:
@@ -80,7 +82,15 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         stakes=_stakes(contracts, rules, contract_group, separation, later, weekly_earnings),
         policy=_policy(scenario),
         daily_earnings=weekly_earnings / 7.0,
+        fixed_cost=_per_provider(scenario, "fixed_cost_per_week") * scenario.scale,
+        credit_line=_per_provider(scenario, "credit_line") * scenario.scale,
     )
+
+
+def _per_provider(scenario: Scenario, name: str) -> FloatArray:
+    """A provider's optional money value (0 when not given)."""
+    values = [getattr(p, name) for p in scenario.providers]
+    return np.array([0.0 if v is None else float(v.value) for v in values])
 
 
 def _demand(scenario: Scenario, weeks: IntArray) -> FloatArray:

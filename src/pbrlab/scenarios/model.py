@@ -150,6 +150,13 @@ class Provider(Strict):
     effectiveness: Sourced[Annotated[StrictFloat, Field(gt=0.0, le=10.0)]] | None = Field(
         default=None, description="multiplier on the service effect of its hours (default 1)"
     )
+    fixed_cost_per_week: Sourced[Money] | None = Field(
+        default=None,
+        description="overheads paid every week whatever the caseload, national scale (default 0)",
+    )
+    credit_line: Sourced[Money] | None = Field(
+        default=None, description="how far cash may fall below zero, at national scale (default 0)"
+    )
 
 
 class MarketPlan(Strict):
@@ -176,6 +183,20 @@ class LabourMarket(Strict):
     )
     weekly_earnings: Sourced[Money] = Field(
         description="pounds earned a week in work (used by earnings-threshold outcome triggers)"
+    )
+
+
+class Finance(Strict):
+    """When providers fail: insolvency, exit, and what it costs their participants."""
+
+    insolvency_weeks: Sourced[PositiveInt] = Field(
+        description="weeks in a row with cash below minus the credit line before a provider exits"
+    )
+    pressure_service_share: Sourced[Fraction] = Field(
+        description="share of its adviser hours a provider still gives while its cash is below zero"
+    )
+    disruption_weeks: Sourced[Annotated[StrictInt, Field(ge=0, le=104)]] = Field(
+        description="weeks without service for participants moved from an exiting provider"
     )
 
 
@@ -220,6 +241,9 @@ class Scenario(Strict):
     labour_market: LabourMarket
     behaviour: Behaviour
     market: MarketPlan | None = None
+    finance: Finance | None = Field(
+        default=None, description="insolvency rules; without them providers never fail"
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
