@@ -135,15 +135,34 @@ def summary(sim: Simulation) -> dict[str, Any]:
         "groups": groups,
         "overall": overall,
         "providers": providers(sim),
-        "insolvencies": [
+        "insolvencies": _exits(sim, sim.insolvencies),
+        "terminations": _exits(sim, sim.terminations),
+        "share_shifts": [
             {
-                "provider": world.scenario.providers[event["provider"]].id,
-                "week_start": str(np.datetime64(int(world.week_start[event["week"]]), "D")),
-                "participants_moved": event["moved"],
+                "week_start": _date(sim, event["week"]),
+                "payment_group": world.scenario.groups[event["group"]].id,
+                "from": world.scenario.providers[event["from"]].id,
+                "to": world.scenario.providers[event["to"]].id,
+                "referrals_moved": event["moved"],
             }
-            for event in sim.insolvencies
+            for event in sim.share_shifts
         ],
     }
+
+
+def _exits(sim: Simulation, events: list[dict[str, int]]) -> list[dict[str, Any]]:
+    return [
+        {
+            "provider": sim.world.scenario.providers[event["provider"]].id,
+            "week_start": _date(sim, event["week"]),
+            "participants_moved": event["moved"],
+        }
+        for event in events
+    ]
+
+
+def _date(sim: Simulation, week: int) -> str:
+    return str(np.datetime64(int(sim.world.week_start[week]), "D"))
 
 
 def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
@@ -160,9 +179,7 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
             "surplus_gbp": round(float(receipts[i] - costs[i]), 2),
             "cash_at_end_gbp": round(float(cash.history[-1, i]), 2),
             "lowest_cash_gbp": round(float(lowest[i]), 2),
-            "exited": None
-            if cash.exit_week[i] < 0
-            else str(np.datetime64(int(sim.world.week_start[cash.exit_week[i]]), "D")),
+            "exited": None if cash.exit_week[i] < 0 else _date(sim, int(cash.exit_week[i])),
         }
         for i, p in enumerate(sim.world.scenario.providers)
     }

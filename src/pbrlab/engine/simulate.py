@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
+from pbrlab.commissioning.management import Rules as ManagementRules
+from pbrlab.commissioning.management import YearResults, minimum_levels, review
 from pbrlab.engine.cash import Cash
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
@@ -25,8 +27,9 @@ from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves
 from pbrlab.population.referrals import expected_referrals
 from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 
-TRANSFER_STREAM = 3
-"""Moves after an insolvency in week w draw from SeedSequence(seed, spawn_key=(3, w, provider))."""
+TRANSFER_STREAM, SHIFT_STREAM = 3, 4
+"""Moves after an exit in week w draw from SeedSequence(seed, spawn_key=(3, w, provider)); a
+market-share shift of group g from a provider, from spawn_key=(4, w, g, provider)."""
 
 
 @dataclass
@@ -67,6 +70,8 @@ class Simulation:
     cash: Cash
     participant_weeks: int  # participant-weeks stepped: the unit of the benchmark
     insolvencies: list[dict[str, int]]  # provider, week, participants moved
+    terminations: list[dict[str, int]]  # provider, week, participants moved
+    share_shifts: list[dict[str, int]]  # week, group, from and to provider, referrals moved
 
     @property
     def size(self) -> int:
@@ -135,6 +140,12 @@ class _Run:
         self.participant_weeks = 0
         self.service_from = np.zeros(n, np.int64)  # first week a moved participant is served again
         self.insolvencies: list[dict[str, int]] = []
+        self.terminations: list[dict[str, int]] = []
+        self.share_shifts: list[dict[str, int]] = []
+        self.streak = np.zeros(len(world.scenario.providers), np.int64)
+        self.year_ends = _year_ends(world) if world.scenario.management else {}
+        areas = [a.id for a in world.scenario.areas]
+        self.provider_area = np.array([areas.index(p.area) for p in world.scenario.providers])
 
     def week(self, w: int) -> None:
         """Referrals arrive; providers give hours; both paths step; payments and cash move."""
@@ -213,40 +224,88 @@ class _Run:
         self.tally.payments(treated, self.people.group, self.people.provider)
         failed = self.cash.week(w, treated, self.tally.provider_cost(w))
         for provider in failed:
-            self._transfer(w, int(provider))
+            self._exit(w, int(provider), self.insolvencies)
+        self._review(w)
 
-    def _transfer(self, w: int, failed: int) -> None:
-        """An insolvent provider's caseload, and its future referrals, move to the providers
-        still trading in its area (or anywhere, if none is), at random; those on the programme
-        go without service for the disruption weeks."""
+    def _exit(self, w: int, gone: int, log: list[dict[str, int]]) -> None:
+        """A provider stops trading (insolvent or terminated): its caseload, and its future
+        referrals, move to the providers still trading in its area (or anywhere, if none is), at
+        random; those on the programme go without service for the disruption weeks."""
         world, people = self.world, self.people
-        trading = self.cash.trading
+        self.cash.exit_week[gone] = w
         providers = world.scenario.providers
-        here = np.array([p.area == providers[failed].area for p in providers])
-        others = np.flatnonzero(trading & here)
-        others = others if others.size else np.flatnonzero(trading)
+        here = np.array([p.area == providers[gone].area for p in providers])
+        others = np.flatnonzero(self.cash.trading & here)
+        others = others if others.size else np.flatnonzero(self.cash.trading)
         current = np.zeros(people.size, np.bool_)
         current[self.active] = True
-        moved = np.flatnonzero((people.provider == failed) & (current | (people.referral_week > w)))
-        self.insolvencies.append({"provider": failed, "week": w, "moved": int(moved.size)})
+        moved = np.flatnonzero((people.provider == gone) & (current | (people.referral_week > w)))
+        log.append({"provider": gone, "week": w, "moved": int(moved.size)})
         if not others.size or not moved.size:
             return
-        rng = np.random.default_rng(
-            np.random.SeedSequence(world.scenario.seed, spawn_key=(TRANSFER_STREAM, w, failed))
-        )
-        new = rng.choice(others, size=moved.size)
-        people.provider[moved] = new
-        self.contract[moved] = world.provider_contract[new]
-        n_groups = world.contract_group.shape[1]
-        self.row[moved] = self.contract[moved] * n_groups + people.group[moved]
-        self.caseload.group[moved] = world.contract_group[self.contract[moved], people.group[moved]]
-        self.book.base[moved] = world.contract_base[self.contract[moved]]
-        for c, rules in enumerate(world.rules):
-            mine = moved[self.contract[moved] == c]
-            self.year[mine] = rules.year_of(people.referral_day[mine])
+        new = self._rng(TRANSFER_STREAM, w, gone).choice(others, size=moved.size)
+        self._move(moved, new)
         finance = world.scenario.finance
-        assert finance is not None
-        self.service_from[moved] = w + 1 + finance.disruption_weeks.value
+        gap = 0 if finance is None else finance.disruption_weeks.value
+        self.service_from[moved] = w + 1 + gap
+
+    def _move(self, who: IntArray, to: IntArray) -> None:
+        """Participants change provider: everything that follows from the provider follows."""
+        world, people = self.world, self.people
+        people.provider[who] = to
+        self.contract[who] = world.provider_contract[to]
+        n_groups = world.contract_group.shape[1]
+        self.row[who] = self.contract[who] * n_groups + people.group[who]
+        self.caseload.group[who] = world.contract_group[self.contract[who], people.group[who]]
+        self.book.base[who] = world.contract_base[self.contract[who]]
+        for c, rules in enumerate(world.rules):
+            mine = who[self.contract[who] == c]
+            self.year[mine] = rules.year_of(people.referral_day[mine])
+
+    def _rng(self, *key: int) -> np.random.Generator:
+        return np.random.default_rng(
+            np.random.SeedSequence(self.world.scenario.seed, spawn_key=key)
+        )
+
+    def _review(self, w: int) -> None:
+        """Contract years ending this week: shift market shares and terminate, as managed."""
+        world, people = self.world, self.people
+        for base, year in self.year_ends.get(w, []):
+            rules = world.rules[base]
+            first, last = rules.year_starts[year], rules.year_starts[year + 1] - 1
+            weeks = (world.week_start >= first - 6) & (world.week_start <= last)
+            holds = world.contract_base[world.provider_contract] == base
+            results = YearResults(
+                year=year + 1,
+                referrals=self.tally.counts["referrals"][weeks, :-1, :].sum(axis=0).T,
+                outcomes=self.tally.counts["job_outcomes"][weeks, :-1, :].sum(axis=0).T,
+                minimum=minimum_levels(
+                    world.contracts[base], [g.id for g in world.scenario.groups], year + 1
+                ),
+            )
+            rules_here = _management_rules(world, base)
+            decisions = review(
+                results, rules_here, self.provider_area, self.cash.trading & holds, self.streak
+            )
+            for g, worst, best in decisions.shifts:
+                future = np.flatnonzero(
+                    (people.provider == worst) & (people.group == g) & (people.referral_week > w)
+                )
+                share = rules_here.shift_share
+                chosen = self._rng(SHIFT_STREAM, w, g, worst).random(future.size) < share
+                self._move(future[chosen], np.full(int(chosen.sum()), best))
+                self.share_shifts.append(
+                    {
+                        "week": w,
+                        "group": g,
+                        "from": worst,
+                        "to": best,
+                        "moved": int(chosen.sum()),
+                        "eligible": int(future.size),
+                    }
+                )
+            for provider in decisions.terminated:
+                self._exit(w, provider, self.terminations)
 
     def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
         world, people, state = self.world, self.people, self.book.treated
@@ -346,4 +405,36 @@ class _Run:
             cash=self.cash,
             participant_weeks=self.participant_weeks,
             insolvencies=self.insolvencies,
+            terminations=self.terminations,
+            share_shifts=self.share_shifts,
         )
+
+
+def _management_rules(world: World, contract: int) -> ManagementRules:
+    managed = world.scenario.management
+    shift = world.contracts[contract].performance.market_share_shift
+    if managed is None:
+        return ManagementRules(0.0, 0, 0)
+    return ManagementRules(
+        shift_share=0.0
+        if shift is None or managed.share_shift_from_year is None
+        else shift.share.value,
+        shift_from_year=0
+        if managed.share_shift_from_year is None
+        else managed.share_shift_from_year.value,
+        terminate_after_years=0
+        if managed.terminate_after_years is None
+        else managed.terminate_after_years.value,
+    )
+
+
+def _year_ends(world: World) -> dict[int, list[tuple[int, int]]]:
+    """Week -> (base contract, 0-based year) for every contract year that ends that week."""
+    ends: dict[int, list[tuple[int, int]]] = {}
+    for base in np.unique(world.contract_base):
+        starts = world.rules[base].year_starts
+        for year in range(starts.size - 1):
+            week = int((starts[year + 1] - 1 - world.week_start[0]) // 7)
+            if 0 <= week < world.weeks:
+                ends.setdefault(week, []).append((int(base), year))
+    return ends

@@ -200,6 +200,20 @@ class Finance(Strict):
     )
 
 
+class Management(Strict):
+    """How the commissioner manages providers at each contract year's end (see
+    `pbrlab.commissioning.management`)."""
+
+    share_shift_from_year: Sourced[PositiveInt] | None = Field(
+        default=None,
+        description="first contract year after whose end the contract's market-share shift applies",
+    )
+    terminate_after_years: Sourced[PositiveInt] | None = Field(
+        default=None,
+        description="year-ends in a row below every minimum performance level before termination",
+    )
+
+
 class Behaviour(Strict):
     """Provider decision parameters (the allocation rule of docs/simulation-design.md)."""
 
@@ -243,6 +257,9 @@ class Scenario(Strict):
     market: MarketPlan | None = None
     finance: Finance | None = Field(
         default=None, description="insolvency rules; without them providers never fail"
+    )
+    management: Management | None = Field(
+        default=None, description="performance management; without it none"
     )
 
     @model_validator(mode="after")

@@ -1,0 +1,1 @@
+"""The commissioner's side: how it manages the providers it has bought."""
