@@ -31,8 +31,10 @@ class Cash:
         attached: list[IntArray],
         provider: IntArray,
         contract: IntArray,
+        referral_day: IntArray,
     ) -> None:
         self.world = world
+        self.referral_day = referral_day  # [participant]
         self._provider = provider  # [participant]
         self._contract = contract  # [participant]
         n_providers = opening.size
@@ -43,7 +45,7 @@ class Cash:
         self.costs = np.zeros((world.weeks, n_providers))
         self.below = np.zeros(n_providers, np.int64)  # weeks in a row below the credit line
         self.exit_week = np.full(n_providers, -1, np.int64)  # -1: still trading
-        self.attached = attached  # per contract: [provider, contract year]
+        self.attached = attached  # per contract: [provider, contract year], as they arrive
         self.achieved = [np.zeros_like(a) for a in attached]
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
         for c, terms in enumerate(world.contracts):
@@ -56,15 +58,15 @@ class Cash:
     def open(cls, world: World, contract: IntArray, people: Cohort) -> Cash:
         scale = world.scenario.scale
         opening = np.array([p.starting_cash.value for p in world.scenario.providers]) * scale
-        n_providers = opening.size
-        attached = []
-        for c, rules in enumerate(world.rules):
-            counts = np.zeros((n_providers, rules.n_years), np.int64)
-            mine = contract == c
-            year = rules.year_of(people.referral_day[mine])
-            np.add.at(counts, (people.provider[mine], year), 1)
-            attached.append(counts)
-        return cls(world, opening, attached, people.provider, contract)
+        attached = [np.zeros((opening.size, r.n_years), np.int64) for r in world.rules]
+        return cls(world, opening, attached, people.provider, contract, people.referral_day)
+
+    def arrive(self, who: IntArray) -> None:
+        """Count attachments by the provider and contract year they arrive in (for incentives)."""
+        for c, rules in enumerate(self.world.rules):
+            mine = who[self._contract[who] == c]
+            year = rules.year_of(self.referral_day[mine])
+            np.add.at(self.attached[c], (self._provider[mine], year), 1)
 
     @property
     def trading(self) -> BoolArray:

@@ -162,6 +162,7 @@ class _Run:
         new = np.arange(self.first[w], self.first[w + 1])
         self.active = np.concatenate([self.active, new])
         self.tally.arrivals(w, people.group[new], people.provider[new])
+        self.cash.arrive(new)
         active = self.active
         k = w - people.referral_week[active]
         start = people.referral_day[active] + 7 * k
