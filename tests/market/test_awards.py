@@ -119,3 +119,20 @@ def test_more_optimistic_bidders_deliver_less_of_what_they_promised_and_earn_les
     realised_sober, surplus_sober = outcome(0.0)
     assert realised_optimistic < realised_sober - 0.2
     assert surplus_optimistic < 0.98 * surplus_sober  # they underbid, so earn less
+
+
+def test_the_event_trail_has_every_bid_award_and_share_shift(
+    run: tuple[SimulationRun, Path],
+) -> None:
+    result, out = run
+    events = pq.read_table(out / "events.parquet").to_pylist()
+    kinds = [e["event"] for e in events]
+    assert kinds.count("procurement") == 18
+    assert kinds.count("bid") == 35 * 18
+    assert kinds.count("award") == 40
+    assert kinds.count("share_shift") == len(result.summary["share_shifts"]) > 0
+    dates = [e["date"] for e in events]
+    assert dates == sorted(dates)
+    awarded = {(e["organisation_id"], e["area_id"]) for e in events if e["event"] == "award"}
+    providers = result.simulation.world.scenario.providers
+    assert awarded == {(p.id.removeprefix(f"{p.area}-"), p.area) for p in providers}

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pbrlab.engine import outputs, records
+from pbrlab.engine.events import event_table
 from pbrlab.engine.simulate import Progress, Simulation, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
@@ -21,9 +22,6 @@ from pbrlab.market.awards import tender
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.model import Scenario
-
-OUTPUTS = ("timeseries.parquet", "cohorts.parquet", "summary.json")
-RECORDS = ("participants.parquet", "spells.parquet", "ledger.parquet")
 
 
 @dataclass(frozen=True)
@@ -85,6 +83,7 @@ def run_scenario(
         "timeseries.parquet": outputs.timeseries(sim),
         "cohorts.parquet": outputs.cohorts(sim),
     }
+    tables["events.parquet"] = event_table(sim, bought)
     if bought is not None:
         summary["procurement"] = bought.summary(outputs.provider_rates_24m(sim))
         tables["bids.parquet"] = bought.round.table()
