@@ -7,6 +7,7 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -30,6 +31,15 @@ def write_parquet(table: pa.Table, path: str | Path, provenance: dict[str, str])
 def parquet_writer(table: pa.Table, provenance: dict[str, str]) -> Callable[[Path], None]:
     stamped = table.replace_schema_metadata({"pbrlab": json.dumps(provenance)})
     return lambda tmp: pq.write_table(stamped, tmp)
+
+
+def json_writer(data: Any) -> Callable[[Path], None]:
+    """A writer of `data` as indented JSON, for `write_atomically` and `write_all_or_none`."""
+
+    def write(tmp: Path) -> None:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+
+    return write
 
 
 def write_all_or_none(writers: dict[Path, Callable[[Path], None]]) -> None:

@@ -24,13 +24,14 @@ from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import maximum_payments
 from pbrlab.contracts.model import Contract
 from pbrlab.errors import InputError
-from pbrlab.io import write_parquet
+from pbrlab.io import json_writer, write_atomically, write_parquet
 from pbrlab.market.load import load_market
 from pbrlab.market.load import preset_names as market_presets
 from pbrlab.market.model import Market
 from pbrlab.market.procurement import Lots, procure
 from pbrlab.payments.engine import PaymentRun, run_payments
 from pbrlab.provenance import model_hash, provenance
+from pbrlab.report.ocds import release_package
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.load import preset_names as scenario_presets
 from pbrlab.scenarios.model import Scenario
@@ -53,6 +54,8 @@ market_app = typer.Typer(
     help="Markets as data: list, validate, and run a procurement round.", no_args_is_help=True
 )
 app.add_typer(market_app, name="market")
+export_app = typer.Typer(help="Export a run's outputs in open formats.", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 # Markup off: names and paths come from user data, and "[x]" in them must print as written.
 out = Console(markup=False, highlight=False)
@@ -352,6 +355,26 @@ def market_procure(
         f"{summary['promised_to_true_winners']:.2f}x their true rate, bidders on average "
         f"{summary['promised_to_true_all_bids']:.2f}x (the winner's curse)."
     )
+
+
+@export_app.command("ocds")
+@friendly
+def export_ocds(
+    run_dir: Annotated[Path, typer.Argument(help="The output folder of `pbrlab run`.")],
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: RUN_DIR/ocds.json).")
+    ] = None,
+) -> None:
+    """Write the run's tenders, awards, contracts and payments as an OCDS 1.1 release package."""
+    package = release_package(run_dir)
+    target = run_dir / "ocds.json" if out_path is None else out_path
+    try:
+        write_atomically(target, json_writer(package))
+    except OSError as exc:
+        raise InputError(str(target), "", f"cannot write there ({exc.strerror or exc})") from None
+    releases = package["releases"]
+    contracts = sum(len(r["contracts"]) for r in releases)
+    out.print(f"{len(releases)} releases, {contracts} contracts written to {target}")
 
 
 @app.command("payments")

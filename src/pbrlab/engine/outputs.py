@@ -132,6 +132,11 @@ def summary(sim: Simulation) -> dict[str, Any]:
     overall["deadweight_gbp"] = round(float(anyway.amount.sum()), 2)
     return {
         "scale": world.scenario.scale,
+        "commissioner": world.contracts[0].commissioner,
+        "calendar": {
+            "start": str(world.scenario.calendar.start),
+            "end": str(world.scenario.calendar.end),
+        },
         "groups": groups,
         "overall": overall,
         "providers": providers(sim),
@@ -173,6 +178,9 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
     lowest = np.minimum(cash.history.min(axis=0), cash.opening)
     return {
         p.id: {
+            "name": p.name,
+            "organisation": p.organisation or p.id,
+            "area": p.area,
             "sector": p.sector,
             "receipts_gbp": round(float(receipts[i]), 2),
             "costs_gbp": round(float(costs[i]), 2),

@@ -7,7 +7,6 @@ carries the provenance: package version, scenario hash, seed, scale and time.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,7 @@ from pbrlab.engine.events import event_table
 from pbrlab.engine.simulate import Progress, Simulation, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
-from pbrlab.io import parquet_writer, write_all_or_none
+from pbrlab.io import json_writer, parquet_writer, write_all_or_none
 from pbrlab.market.awards import tender
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
@@ -92,7 +91,7 @@ def run_scenario(
         tables["spells.parquet"] = records.spell_table(sim)
         tables["ledger.parquet"] = records.ledger(sim)
     writers = {folder / name: parquet_writer(table, stamp) for name, table in tables.items()}
-    writers[folder / "summary.json"] = lambda tmp: _write_json(tmp, summary)
+    writers[folder / "summary.json"] = json_writer(summary)
     try:
         write_all_or_none(writers)
     except OSError as exc:
@@ -101,7 +100,3 @@ def run_scenario(
         raise InputError(str(where), "", problem) from None
     files = list(writers)
     return SimulationRun(sim, summary, files)
-
-
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2) + "\n")

@@ -65,6 +65,7 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
                     update={
                         "id": f"{area}-{organisation.id}",
                         "name": organisation.name,
+                        "organisation": organisation.id,
                         "sector": organisation.sector,
                         "contract": plan.contract,
                         "bid_discount": Sourced[float](

@@ -131,6 +131,9 @@ class Provider(Strict):
 
     id: Identifier
     name: str = Field(min_length=1)
+    organisation: Identifier | None = Field(
+        default=None, description="the organisation holding this contract (default: the id)"
+    )
     area: Identifier
     sector: Literal["private", "voluntary", "public"]
     contract: str = Field(min_length=1, description="a contract preset name or .toml file")
