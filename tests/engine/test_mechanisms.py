@@ -7,6 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from pbrlab.engine.simulate import Simulation, simulate
+from pbrlab.engine.world import build_world
+from pbrlab.payments.rules import NO_DAY
+from pbrlab.population.employment import COUNTERFACTUAL, TREATED
 from variants import (
     GROUPS,
     all_providers_hold,
@@ -15,11 +20,6 @@ from variants import (
     outcome_contract,
     reference,
 )
-
-from pbrlab.engine.simulate import Simulation, simulate
-from pbrlab.engine.world import build_world
-from pbrlab.payments.rules import NO_DAY
-from pbrlab.population.employment import COUNTERFACTUAL, TREATED
 
 SCALE = 0.005
 FLAT = {g: (1200.0, 200.0) for g in GROUPS}

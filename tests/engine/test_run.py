@@ -13,12 +13,12 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from variants import behaviour, reference
 
 from pbrlab.engine.run import SimulationRun, run_scenario
 from pbrlab.engine.simulate import simulate
 from pbrlab.engine.world import build_world
 from pbrlab.payments.engine import compute_ledger
+from variants import behaviour, reference
 
 SCALE = 0.004
 TABLES = ("timeseries.parquet", "cohorts.parquet")
