@@ -46,7 +46,8 @@ def write_all_or_none(writers: dict[Path, Callable[[Path], None]]) -> None:
     """Write several files so that either all are replaced or none is.
 
     Every file is written to a temporary name first; only when all are written are the old files
-    moved aside and the new ones moved in, and any failure then puts the old ones back.
+    moved aside and the new ones moved in, and any failure (or interruption) then puts the old
+    ones back.
     """
     staged: dict[Path, Path] = {}
     moved: dict[Path, Path] = {}  # target -> its previous version, set aside
@@ -55,16 +56,17 @@ def write_all_or_none(writers: dict[Path, Callable[[Path], None]]) -> None:
             if target.is_dir():
                 raise IsADirectoryError(21, "Is a directory", str(target))
             staged[target] = _stage(target, write)
-        for target in staged:
-            if target.exists():
-                moved[target] = target.with_name(f".{target.name}.previous")
-                target.replace(moved[target])
-        done = []
+        done: list[Path] = []
         try:
+            for target in staged:
+                if target.exists():
+                    previous = target.with_name(f".{target.name}.previous")
+                    target.replace(previous)
+                    moved[target] = previous
             for target, tmp in staged.items():
                 tmp.replace(target)
                 done.append(target)
-        except OSError:
+        except BaseException:
             for target in done:
                 target.unlink(missing_ok=True)
             for target, previous in moved.items():

@@ -52,13 +52,17 @@ def review(
     area: IntArray,
     trading: BoolArray,
     streak: IntArray,
+    holders: BoolArray | None = None,
 ) -> Decisions:
     """The commissioner's decisions for one contract at one year-end; updates `streak` (years in
-    a row below every minimum level) for the providers under review (those with referrals)."""
+    a row below every minimum level) for the providers under review: the contract's `holders`
+    (default: all) still trading, with referrals. Any trading provider in an area, whatever its
+    contract, counts as someone left to serve it."""
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = results.outcomes / results.referrals
     judged = ~np.isnan(results.minimum)
-    reviewed: BoolArray = trading & (results.referrals[:, judged].sum(axis=1) > 0)
+    holding = np.ones(trading.size, np.bool_) if holders is None else holders
+    reviewed: BoolArray = holding & trading & (results.referrals[:, judged].sum(axis=1) > 0)
     seen = np.asarray(results.referrals > 0, np.bool_)
     meets = np.asarray(np.where(seen, rate >= results.minimum, True)[:, judged].all(axis=1))
     below = np.asarray(np.where(seen, rate < results.minimum, False)[:, judged].all(axis=1))

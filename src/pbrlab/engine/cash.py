@@ -7,7 +7,8 @@ fall due, from that year's attachments and outcomes.
 
 With the scenario's finance rules, a provider whose cash stays below minus its credit line for
 `insolvency_weeks` weeks in a row is insolvent: it exits (the simulator moves its caseload), stops
-paying overheads, and keeps only what is still owed to it.
+paying overheads and receiving delivery fees, and keeps only what is still owed to it.
+Delivery fees are at the simulated scale (the world scales the contract value).
 """
 
 from __future__ import annotations
@@ -63,10 +64,11 @@ class Cash:
 
     def arrive(self, who: IntArray) -> None:
         """Count attachments by the provider and contract year they arrive in (for incentives)."""
-        for c, rules in enumerate(self.world.rules):
-            mine = who[self._contract[who] == c]
-            year = rules.year_of(self.referral_day[mine])
-            np.add.at(self.attached[c], (self._provider[mine], year), 1)
+        contract = self._contract[who]
+        year = self.world.contract_year(contract, self.referral_day[who])
+        for c in range(len(self.world.rules)):
+            mine = contract == c
+            np.add.at(self.attached[c], (self._provider[who[mine]], year[mine]), 1)
 
     @property
     def trading(self) -> BoolArray:
@@ -93,6 +95,19 @@ class Cash:
         self.history[w] = self.balance
         return self._failures(w)
 
+    def exit(self, provider: int, w: int) -> None:
+        """The provider stops trading at the end of week `w`: no overheads, no more delivery
+        fees; payments already earned still arrive."""
+        self.exit_week[provider] = w
+        kept = []
+        for kind, p, due, amount in self.provider_level:
+            later = self._week_of(np.array([due]))[0] > w
+            if p == provider and later and kind == KIND_CODE[PaymentKind.delivery_fee]:
+                self.receipts[self._week_of(np.array([due]))[0], p] -= amount
+            else:
+                kept.append((kind, p, due, amount))
+        self.provider_level = kept
+
     def _failures(self, w: int) -> IntArray:
         finance = self.world.scenario.finance
         if finance is None:
@@ -100,7 +115,6 @@ class Cash:
         short = self.trading & (self.balance < -self.world.credit_line)
         self.below = np.where(short, self.below + 1, 0)
         failed = np.flatnonzero(self.below >= finance.insolvency_weeks.value)
-        self.exit_week[failed] = w
         self.below[failed] = 0
         return failed
 

@@ -39,7 +39,8 @@ def participant_table(sim: Simulation) -> pa.Table:
 
 
 def spell_table(sim: Simulation) -> pa.Table:
-    """The treated path's jobs; `end_date` is empty for a job still going at the end."""
+    """The treated path's jobs; `end_date` is empty for a job still going at the end. A job of
+    someone the simulator stopped following (no payment was possible any more) ends on that day."""
     who, start, end = sim.spells
     order = sort_order(who, start)
     who, start, end = who[order], start[order], end[order]

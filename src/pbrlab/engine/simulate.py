@@ -119,10 +119,7 @@ class _Run:
         self.row = self.contract * n_groups + people.group
         group_in_contract = world.contract_group[self.contract, people.group]
         self.caseload = Caseload(group_in_contract, people.referral_day)
-        self.year = np.zeros(n, np.int64)
-        for c, rules in enumerate(world.rules):
-            mine = self.contract == c
-            self.year[mine] = rules.year_of(people.referral_day[mine])
+        self.year = world.contract_year(self.contract, people.referral_day)
         self.book = PaymentBook(world, self.contract, self.caseload)
         self.paths = Paths.start(n)
         self.clocks = (people.entry_clock, people.exit_clock, people.leave_clock)
@@ -233,7 +230,7 @@ class _Run:
         referrals, move to the providers still trading in its area (or anywhere, if none is), at
         random; those on the programme go without service for the disruption weeks."""
         world, people = self.world, self.people
-        self.cash.exit_week[gone] = w
+        self.cash.exit(gone, w)
         providers = world.scenario.providers
         here = np.array([p.area == providers[gone].area for p in providers])
         others = np.flatnonzero(self.cash.trading & here)
@@ -241,8 +238,10 @@ class _Run:
         current = np.zeros(people.size, np.bool_)
         current[self.active] = True
         moved = np.flatnonzero((people.provider == gone) & (current | (people.referral_week > w)))
+        if not others.size:  # nobody left to take them: they stay where they are
+            moved = moved[:0]
         log.append({"provider": gone, "week": w, "moved": int(moved.size)})
-        if not others.size or not moved.size:
+        if not moved.size:
             return
         new = self._rng(TRANSFER_STREAM, w, gone).choice(others, size=moved.size)
         self._move(moved, new)
@@ -259,9 +258,7 @@ class _Run:
         self.row[who] = self.contract[who] * n_groups + people.group[who]
         self.caseload.group[who] = world.contract_group[self.contract[who], people.group[who]]
         self.book.base[who] = world.contract_base[self.contract[who]]
-        for c, rules in enumerate(world.rules):
-            mine = who[self.contract[who] == c]
-            self.year[mine] = rules.year_of(people.referral_day[mine])
+        self.year[who] = world.contract_year(self.contract[who], people.referral_day[who])
 
     def _rng(self, *key: int) -> np.random.Generator:
         return np.random.default_rng(
@@ -274,7 +271,7 @@ class _Run:
         for base, year in self.year_ends.get(w, []):
             rules = world.rules[base]
             first, last = rules.year_starts[year], rules.year_starts[year + 1] - 1
-            weeks = (world.week_start >= first - 6) & (world.week_start <= last)
+            weeks = (world.week_start >= first) & (world.week_start <= last)
             holds = world.contract_base[world.provider_contract] == base
             results = YearResults(
                 year=year + 1,
@@ -286,7 +283,7 @@ class _Run:
             )
             rules_here = _management_rules(world, base)
             decisions = review(
-                results, rules_here, self.provider_area, self.cash.trading & holds, self.streak
+                results, rules_here, self.provider_area, self.cash.trading, self.streak, holds
             )
             for g, worst, best in decisions.shifts:
                 future = np.flatnonzero(

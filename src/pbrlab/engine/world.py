@@ -50,6 +50,14 @@ class World:
     def weeks(self) -> int:
         return int(self.week_start.size)
 
+    def contract_year(self, contract: IntArray, day: IntArray) -> IntArray:
+        """0-based contract year of each day, under each participant's contract."""
+        year = np.zeros(day.size, np.int64)
+        for c, rules in enumerate(self.rules):
+            mine = contract == c
+            year[mine] = rules.year_of(day[mine])
+        return year
+
 
 def build_world(scenario: Scenario, label: str = "scenario") -> World:
     weeks = simulated_weeks(scenario)
@@ -117,6 +125,7 @@ def _contracts(
     kernel advances them together and only prices them apart.
     """
     loaded: dict[str, Contract] = {}
+    keys: list[tuple[str, float | None]] = []
     names: list[str] = []
     contracts: list[Contract] = []
     base: list[int] = []
@@ -125,23 +134,40 @@ def _contracts(
     for provider in scenario.providers:
         if provider.contract not in loaded:
             try:
-                loaded[provider.contract] = load_contract(provider.contract)
+                loaded[provider.contract] = _scaled(
+                    load_contract(provider.contract), scenario.scale
+                )
             except InputError as exc:
                 where = f"providers[{provider.id}].contract"
                 raise InputError(
                     label, where, f"cannot load {provider.contract!r}: {exc}"
                 ) from None
         contract, name = loaded[provider.contract], provider.contract
+        discount = None if provider.bid_discount is None else provider.bid_discount.value
         if provider.bid_discount is not None:
             contract = contract.model_copy(update={"bid_discount": provider.bid_discount})
-            name = f"{name} (bid discount {provider.bid_discount.value:.4g})"
-        if name not in names:
-            first.setdefault(provider.contract, len(names))
+            name = f"{name} (bid discount {discount})"
+        key = (provider.contract, discount)
+        if key not in keys:
+            first.setdefault(provider.contract, len(keys))
             base.append(first[provider.contract])
+            keys.append(key)
             names.append(name)
             contracts.append(contract)
-        index.append(names.index(name))
+        index.append(keys.index(key))
     return contracts, names, np.array(index, np.int64), np.array(base, np.int64)
+
+
+def _scaled(contract: Contract, scale: float) -> Contract:
+    """A contract's fixed sums at the simulated scale (payments per participant scale by
+    themselves): a delivery fee's contract value."""
+    fee = contract.delivery_fee
+    if fee is None or scale == 1.0:
+        return contract
+    value = fee.contract_value.model_copy(update={"value": fee.contract_value.value * scale})
+    return contract.model_copy(
+        update={"delivery_fee": fee.model_copy(update={"contract_value": value})}
+    )
 
 
 def _contract_groups(

@@ -57,6 +57,13 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
         here = awarded[result.bids.area[awarded] == a]
         here = here[np.argsort(-result.bids.score[here], kind="stable")]
         places = [p for p in scenario.providers if p.area == area]
+        if here.size < len(places):
+            raise InputError(
+                label,
+                f"market.market ({plan.market})",
+                f"expected at least {len(places)} bidders for the places in {area}; found "
+                f"{here.size} (too few organisations clear the turnover threshold)",
+            )
         for place, row in zip(places, here, strict=True):
             organisation = market.organisations[int(result.bids.bidder[row])]
             discount = round(float(result.bids.discount[row]), 6)

@@ -4,7 +4,8 @@ package (https://standard.open-contracting.org/1.1/en/).
 One release per contract package area (its own contracting process and `ocid`): the tender for
 the area's places (with every bidder, when the run bought its providers in a tender), one award
 and one contract per provider holding a place, and the contract's payments as monthly
-implementation transactions from the commissioner to the provider. A provider that exited
+implementation transactions from the commissioner to the provider (a week's payments count in the
+month its week starts in). A provider that exited
 (insolvent or terminated) has a terminated contract ending on its exit date. Amounts are the
 run's simulated pounds: at a scale below 1 they are that fraction of national amounts.
 """
