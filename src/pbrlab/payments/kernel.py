@@ -109,7 +109,12 @@ def advance(
         run_start[o],
         daily_earnings[o],
     )
-    s = np.flatnonzero(rules.has_sustainment[group] & (state.outcome_day[who] != NO_DAY))
+    s = np.flatnonzero(
+        rules.has_sustainment[group]
+        & (state.outcome_day[who] != NO_DAY)
+        & (state.sustain_count[who] < rules.sustain_max[group])
+        & ~state.sustain_stopped[who]
+    )
     sustainment = _sustainment(rules, state, who[s], group[s], start[s], end[s], continues[s])
     state.last_end[who] = end
     state.run_start[who] = run_start
