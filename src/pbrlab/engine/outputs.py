@@ -173,7 +173,7 @@ def _date(sim: Simulation, week: int) -> str:
 def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
     """Each provider's money over the run: receipts, costs, surplus, and its cash at the end and
     at its lowest (simulated amounts: divide by scale for national figures)."""
-    cash = sim.cash
+    cash, capabilities = sim.cash, sim.capabilities
     receipts, costs = cash.receipts.sum(axis=0), cash.costs.sum(axis=0)
     lowest = np.minimum(cash.history.min(axis=0), cash.opening)
     return {
@@ -188,6 +188,14 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
             "cash_at_end_gbp": round(float(cash.history[-1, i]), 2),
             "lowest_cash_gbp": round(float(lowest[i]), 2),
             "exited": None if cash.exit_week[i] < 0 else _date(sim, int(cash.exit_week[i])),
+            **(
+                {}
+                if capabilities is None
+                else {
+                    "ties_at_end": round(float(capabilities.ties[i]), 6),
+                    "innovation_at_end": round(float(capabilities.innovation[i]), 6),
+                }
+            ),
         }
         for i, p in enumerate(sim.world.scenario.providers)
     }

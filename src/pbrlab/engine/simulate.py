@@ -17,6 +17,7 @@ import numpy as np
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.commissioning.management import Rules as ManagementRules
 from pbrlab.commissioning.management import YearResults, minimum_levels, review
+from pbrlab.engine.capabilities import Capabilities
 from pbrlab.engine.cash import Cash
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
@@ -72,6 +73,7 @@ class Simulation:
     insolvencies: list[dict[str, int]]  # provider, week, participants moved
     terminations: list[dict[str, int]]  # provider, week, participants moved
     share_shifts: list[dict[str, int]]  # week, group, from and to provider, referrals moved
+    capabilities: Capabilities | None  # providers' ties and innovation at the end
 
     @property
     def size(self) -> int:
@@ -140,12 +142,23 @@ class _Run:
         self.terminations: list[dict[str, int]] = []
         self.share_shifts: list[dict[str, int]] = []
         self.streak = np.zeros(len(world.scenario.providers), np.int64)
+        self.policy = world.policy  # this week's: effectiveness moves with capabilities
+        relationships = world.scenario.relationships
+        self.capabilities = (
+            None if relationships is None else Capabilities(relationships, world.scenario)
+        )
+        self.referral_weeks = int(
+            np.searchsorted(self.first, people.size)
+        )  # last referral week + 1
         self.year_ends = _year_ends(world) if world.scenario.management else {}
         areas = [a.id for a in world.scenario.areas]
         self.provider_area = np.array([areas.index(p.area) for p in world.scenario.providers])
 
     def week(self, w: int) -> None:
         """Referrals arrive; providers give hours; both paths step; payments and cash move."""
+        if self.capabilities is not None:
+            effectiveness = self.world.policy.effectiveness * self.capabilities.multiplier()
+            self.policy = dataclasses.replace(self.world.policy, effectiveness=effectiveness)
         week = self._this_week(w)
         hours = self._allocate(w, week.active, week.k, week.attached)
         moves = self._step(w, week, hours)
@@ -175,7 +188,7 @@ class _Run:
 
     def _step(self, w: int, week: _Week, hours: FloatArray) -> Moves:
         world, people = self.world, self.people
-        policy = world.policy
+        policy = self.policy
         effect = policy.service_effect * policy.effectiveness[people.provider[week.active]]
         uplift = effect * np.minimum(hours / policy.full_service_hours, 1.0)
         hazards = Hazards(
@@ -224,6 +237,9 @@ class _Run:
         for provider in failed:
             self._exit(w, int(provider), self.insolvencies)
         self._review(w)
+        if self.capabilities is not None:
+            surplus = self.cash.balance > self.cash.opening
+            self.capabilities.week(self.cash.trading, surplus, self.referral_weeks - w)
 
     def _exit(self, w: int, gone: int, log: list[dict[str, int]]) -> None:
         """A provider stops trading (insolvent or terminated): its caseload, and its future
@@ -231,6 +247,8 @@ class _Run:
         random; those on the programme go without service for the disruption weeks."""
         world, people = self.world, self.people
         self.cash.exit(gone, w)
+        if self.capabilities is not None:
+            self.capabilities.exit(gone)
         providers = world.scenario.providers
         here = np.array([p.area == providers[gone].area for p in providers])
         others = np.flatnonzero(self.cash.trading & here)
@@ -307,7 +325,7 @@ class _Run:
 
     def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
         world, people, state = self.world, self.people, self.book.treated
-        policy, servable = world.policy, attached
+        policy, servable = self.policy, attached
         finance = world.scenario.finance
         if finance is not None:  # failing providers cut service; moved people wait for it
             share = np.where(self.cash.under_pressure, finance.pressure_service_share.value, 1.0)
@@ -405,6 +423,7 @@ class _Run:
             insolvencies=self.insolvencies,
             terminations=self.terminations,
             share_shifts=self.share_shifts,
+            capabilities=self.capabilities,
         )
 
 

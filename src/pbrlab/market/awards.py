@@ -81,6 +81,7 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
                             f"(seed {scenario.seed})",
                         ),
                         "effectiveness": organisation.effectiveness,
+                        "innovation": organisation.innovation,
                     }
                 )
             )

@@ -160,6 +160,9 @@ class Provider(Strict):
     credit_line: Sourced[Money] | None = Field(
         default=None, description="how far cash may fall below zero, at national scale (default 0)"
     )
+    innovation: Sourced[Fraction] | None = Field(
+        default=None, description="service-innovation capability at the start, 0-1 (default 0)"
+    )
 
 
 class MarketPlan(Strict):
@@ -201,6 +204,30 @@ class Finance(Strict):
     disruption_weeks: Sourced[Annotated[StrictInt, Field(ge=0, le=104)]] = Field(
         description="weeks without service for participants moved from an exiting provider"
     )
+
+
+class Relationships(Strict):
+    """Innovation and local ties: capabilities that raise a provider's effectiveness over time.
+
+    effectiveness = its own × (1 + ties_weight × ties + innovation_weight × innovation).
+    Ties with local organisations grow with time alone (money cannot speed them) and are lost
+    when a provider exits, which also costs the area's other providers part of theirs (churn
+    breaks local trust). Innovation grows only while a provider invests: in surplus and with at
+    least `investment_horizon_weeks` of referrals ahead; otherwise it decays.
+    """
+
+    initial_ties: Sourced[Fraction]
+    tie_growth: Sourced[Fraction] = Field(description="weekly share of the gap to full ties closed")
+    churn_loss: Sourced[Fraction] = Field(
+        description="share of their ties the area's other providers lose when one exits"
+    )
+    ties_weight: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]]
+    innovation_growth: Sourced[Fraction] = Field(
+        description="weekly share of the gap to full capability closed while investing"
+    )
+    innovation_decay: Sourced[Fraction] = Field(description="weekly share lost while not investing")
+    investment_horizon_weeks: Sourced[PositiveInt]
+    innovation_weight: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]]
 
 
 class Management(Strict):
@@ -263,6 +290,9 @@ class Scenario(Strict):
     )
     management: Management | None = Field(
         default=None, description="performance management; without it none"
+    )
+    relationships: Relationships | None = Field(
+        default=None, description="innovation and local ties; without them effectiveness is fixed"
     )
 
     @model_validator(mode="after")
