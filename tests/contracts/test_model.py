@@ -122,7 +122,7 @@ REFUSED = [
         "repeated group id",
         lambda d: d["groups"].append(copy.deepcopy(d["groups"][0])),
         "groups[jsa_18_24].id",
-        "not used before",
+        "expected a new id",
     ),
     (
         "unknown trigger kind",

@@ -76,6 +76,13 @@ def participant_kinds_only(field: str, kinds: list[PaymentKind]) -> None:
             )
 
 
+def ids_not_repeated(name: str, ids: list[str]) -> None:
+    """Items of a list of tables are named by their ids, so an id may appear once."""
+    for i, item in enumerate(ids):
+        if item in ids[:i]:
+            raise FieldError((name, i, "id"), f"expected a new id; found {item!r} again")
+
+
 def one_kind_of_evidence(source: str | None, assumption: str | None, what: str) -> None:
     """Every number carries exactly one of a source or an assumption."""
     if (source is None) == (assumption is None):
@@ -291,11 +298,7 @@ class Contract(Strict):
     def _cross_references(self) -> Contract:
         participant_kinds_only("discount_applies_to", self.discount_applies_to)
         ids = [g.id for g in self.groups]
-        for i, group_id in enumerate(ids):
-            if group_id in ids[:i]:
-                raise FieldError(
-                    ("groups", i, "id"), f"expected a group id not used before; found {group_id!r}"
-                )
+        ids_not_repeated("groups", ids)
         n_years = len(self.contract_years.starts)
         for m, mpl in enumerate(self.performance.minimum_levels):
             path: tuple[str | int, ...] = ("performance", "minimum_levels", m)

@@ -10,7 +10,15 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StrictFloat, model_validator
 
-from pbrlab.contracts.model import FieldError, Fraction, Identifier, Money, Sourced, Strict
+from pbrlab.contracts.model import (
+    FieldError,
+    Fraction,
+    Identifier,
+    Money,
+    Sourced,
+    Strict,
+    ids_not_repeated,
+)
 
 Sector = Literal["private", "voluntary", "public"]
 Multiplier = Annotated[StrictFloat, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
@@ -89,12 +97,7 @@ class Market(Strict):
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Market:
-        ids = [o.id for o in self.organisations]
-        for i, item in enumerate(ids):
-            if item in ids[:i]:
-                raise FieldError(
-                    ("organisations", i, "id"), f"expected a new id; found {item!r} again"
-                )
+        ids_not_repeated("organisations", [o.id for o in self.organisations])
         rules = self.procurement
         if rules.full_standing_turnover_gbp.value <= rules.minimum_turnover_gbp.value:
             raise FieldError(

@@ -20,6 +20,7 @@ from pbrlab.contracts.model import (
     PositiveInt,
     Sourced,
     Strict,
+    ids_not_repeated,
     one_kind_of_evidence,
 )
 
@@ -301,9 +302,7 @@ class Scenario(Strict):
         areas = [a.id for a in self.areas]
         providers = [p.id for p in self.providers]
         for name, ids in (("groups", groups), ("areas", areas), ("providers", providers)):
-            for i, item in enumerate(ids):
-                if item in ids[:i]:
-                    raise FieldError((name, i, "id"), f"expected a new id; found {item!r} again")
+            ids_not_repeated(name, ids)
         for m, mix in enumerate(self.referrals.mix):
             for group in mix.shares:
                 if group not in groups:
