@@ -69,3 +69,30 @@ def outcome_contract(folder: Path, fees: dict[str, tuple[float, float]]) -> Path
     path = folder / "test-outcomes.toml"
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def with_subcontractors(
+    hours: float = 600.0, cash: float = 2_000_000.0, fixed: float = 0.0, contract: str | None = None
+) -> dict[str, Any]:
+    """Every prime of the reference scenario with one voluntary subcontractor (national-scale
+    hours, cash and weekly overheads), both holding `contract` if given."""
+    data, _ = scenario_data("work-programme-2011")
+    providers = []
+    for p in data["providers"]:
+        held = contract or p["contract"]
+        providers.append({"id": p["id"], "contract": held})
+        providers.append(
+            {
+                "id": f"{p['id']}-sub",
+                "name": f"{p['name']}: specialist subcontractor",
+                "prime": p["id"],
+                "area": p["area"],
+                "sector": "voluntary",
+                "contract": held,
+                "adviser_hours_per_week": assumed(hours),
+                "cost_per_hour": assumed(30.0),
+                "starting_cash": assumed(cash),
+                "fixed_cost_per_week": assumed(fixed),
+            }
+        )
+    return {"providers": providers}

@@ -34,7 +34,7 @@ def test_an_exit_ends_delivery_fees_but_not_what_was_earned() -> None:
     world = build_world(reference(0.002, **all_providers_hold("grant")))
     scenario = world.scenario
     people = draw_all(expected_referrals(scenario), Allocation.of(scenario), scenario.seed)
-    cash = Cash.open(world, world.provider_contract[people.provider], people)
+    cash = Cash.open(world, world.provider_contract[people.provider], people, people.provider)
     before = cash.receipts.copy()
     cash.exit(3, 20)
     assert cash.receipts[21:, 3].sum() == 0 < before[21:, 3].sum()

@@ -17,7 +17,7 @@ from referencing.jsonschema import DRAFT4
 
 from pbrlab.engine.run import SimulationRun, run_scenario
 from pbrlab.report.ocds import release_package
-from variants import reference
+from variants import reference, with_subcontractors
 
 SCHEMAS = Path(__file__).parents[1] / "data" / "ocds" / "1__1__5"
 
@@ -130,3 +130,15 @@ def test_the_command_writes_the_package_and_refuses_a_folder_without_a_run(
     assert refused.returncode == 2
     assert refused.stderr.startswith("error:") and "summary.json" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_subcontracts_are_related_processes_of_their_primes_contracts(
+    validator: Any, tmp_path: Path
+) -> None:
+    run_scenario(reference(0.001, **with_subcontractors()), tmp_path)
+    package = release_package(tmp_path)
+    assert problems(validator, package) == []
+    contracts = [c for r in package["releases"] for c in r["contracts"]]
+    assert len(contracts) == 40  # primes only: subcontractors hold no commissioner contract
+    related = [p for c in contracts for p in c.get("relatedProcesses", [])]
+    assert len(related) == 40 and all(p["relationship"] == ["subContract"] for p in related)

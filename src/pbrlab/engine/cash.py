@@ -20,7 +20,7 @@ from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.payments import Priced
 from pbrlab.engine.world import World
 from pbrlab.payments.ledger import delivery_schedule, incentive_payments
-from pbrlab.payments.rules import KIND_CODE
+from pbrlab.payments.rules import KIND_CODE, to_pennies
 from pbrlab.population.cohorts import Cohort
 
 
@@ -33,10 +33,12 @@ class Cash:
         provider: IntArray,
         contract: IntArray,
         referral_day: IntArray,
+        server: IntArray,
     ) -> None:
         self.world = world
         self.referral_day = referral_day  # [participant]
-        self._provider = provider  # [participant]
+        self._provider = provider  # [participant] who is paid for them (the prime)
+        self._server = server  # [participant] who serves them (a prime or its subcontractor)
         self._contract = contract  # [participant]
         n_providers = opening.size
         self.balance = opening.copy()
@@ -44,6 +46,7 @@ class Cash:
         self.receipts = np.zeros((world.weeks, n_providers))  # by the week they fall due
         self.history = np.zeros((world.weeks, n_providers))  # balance at each week's end
         self.costs = np.zeros((world.weeks, n_providers))
+        self.passed_on = np.zeros((world.weeks, n_providers))  # paid by primes to subcontractors
         self.below = np.zeros(n_providers, np.int64)  # weeks in a row below the credit line
         self.exit_week = np.full(n_providers, -1, np.int64)  # -1: still trading
         self.attached = attached  # per contract: [provider, contract year], as they arrive
@@ -56,11 +59,11 @@ class Cash:
                     self._provider_payment(PaymentKind.delivery_fee, int(p), int(day), pounds)
 
     @classmethod
-    def open(cls, world: World, contract: IntArray, people: Cohort) -> Cash:
+    def open(cls, world: World, contract: IntArray, people: Cohort, payee: IntArray) -> Cash:
         scale = world.scenario.scale
         opening = np.array([p.starting_cash.value for p in world.scenario.providers]) * scale
         attached = [np.zeros((opening.size, r.n_years), np.int64) for r in world.rules]
-        return cls(world, opening, attached, people.provider, contract, people.referral_day)
+        return cls(world, opening, attached, payee, contract, people.referral_day, people.provider)
 
     def arrive(self, who: IntArray) -> None:
         """Count attachments by the provider and contract year they arrive in (for incentives)."""
@@ -82,18 +85,39 @@ class Cash:
     def week(self, w: int, priced: Priced, hours_cost: FloatArray) -> IntArray:
         """Book this week's receipts and costs; return the providers that became insolvent."""
         world = self.world
-        cost = hours_cost + np.where(self.trading, world.fixed_cost, 0.0)
         payable = (priced.due <= world.as_of) & (priced.amount > 0)
         provider = self._provider[priced.participant[payable]]
         np.add.at(
             self.receipts, (self._week_of(priced.due[payable]), provider), priced.amount[payable]
         )
+        self._pass_down(priced.where(payable))
+        cost = hours_cost + np.where(self.trading, world.fixed_cost, 0.0) + self.passed_on[w]
         self._count_outcomes(priced)
         self._incentives_due(w)
         self.costs[w] = cost
         self.balance += self.receipts[w] - cost
         self.history[w] = self.balance
         return self._failures(w)
+
+    def _pass_down(self, paid: Priced) -> None:
+        """A subcontractor's share of its participants' payments: passed on by the prime after the
+        subcontract's lag, less the management fee (as the batch ledger's subcontract rows)."""
+        who = paid.participant
+        server, payee = self._server[who], self._provider[who]
+        for c, contract in enumerate(self.world.contracts):
+            terms = contract.subcontract
+            if terms is None:
+                continue
+            codes = [KIND_CODE[k] for k in terms.pass_through]
+            mine = (server != payee) & (self._contract[who] == c) & np.isin(paid.kind, codes)
+            due = paid.due[mine] + 7 * terms.payment_lag_weeks.value
+            keep = due <= self.world.as_of
+            amount = paid.amount[mine][keep]
+            charged = np.isin(paid.kind[mine][keep], [KIND_CODE[k] for k in terms.fee_applies_to])
+            fee = np.where(charged, to_pennies(amount * terms.management_fee.value), 0.0)
+            week = self._week_of(due[keep])
+            np.add.at(self.receipts, (week, server[mine][keep]), amount - fee)
+            np.add.at(self.passed_on, (week, payee[mine][keep]), amount - fee)
 
     def exit(self, provider: int, w: int) -> None:
         """The provider stops trading at the end of week `w`: no overheads, no more delivery

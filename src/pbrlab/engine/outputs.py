@@ -12,8 +12,9 @@ Definitions (also in docs/simulation-design.md):
 - `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run;
 - at the end everyone referred is `on_programme` (attached), `completed` (attachment over) or
   `left_early` (left the programme other than for work during attachment);
-- `providers` gives each provider's receipts, costs (adviser hours given), surplus, and its cash at
-  the end and at its lowest.
+- `providers` gives each provider's receipts, costs (adviser hours given, overheads, and for a
+  prime what it passed on to its subcontractors), surplus, and its cash at the end and at its
+  lowest; for a subcontractor its prime, for a prime how many newcomers it referred on.
 """
 
 from __future__ import annotations
@@ -182,6 +183,8 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
             "organisation": p.organisation or p.id,
             "area": p.area,
             "sector": p.sector,
+            "prime": p.prime,
+            "referred_on": int(sim.referred_on[i]),
             "receipts_gbp": round(float(receipts[i]), 2),
             "costs_gbp": round(float(costs[i]), 2),
             "surplus_gbp": round(float(receipts[i] - costs[i]), 2),

@@ -25,11 +25,14 @@ def participant_ids(n: int) -> pa.Array:
 def participant_table(sim: Simulation) -> pa.Table:
     people, scenario = sim.people, sim.world.scenario
     referral = dates(people.referral_day)
+    ids = [p.id for p in scenario.providers]
+    subcontracted = people.provider != sim.payee
     return pa.table(
         {
             "participant_id": participant_ids(people.size),
             "payment_group": coded(people.group, [g.id for g in scenario.groups]),
-            "provider_id": coded(people.provider, [p.id for p in scenario.providers]),
+            "provider_id": coded(sim.payee, ids),
+            "subcontractor_id": coded(people.provider, ids, missing=~subcontracted),
             "referral_date": referral,
             "attachment_date": referral,
             "area_id": coded(people.area, [a.id for a in scenario.areas]),
@@ -64,7 +67,8 @@ def ledger(sim: Simulation) -> pa.Table:
         mine = np.flatnonzero(sim.contract == c)
         local = np.full(sim.size, -1, np.int64)
         local[mine] = np.arange(mine.size)
-        held = np.unique(sim.people.provider[mine])
+        server, payee = sim.people.provider[mine], sim.payee[mine]
+        held = np.unique(np.r_[server, payee])
         organisations = sorted(world.scenario.providers[p].id for p in held)
         position = {name: i for i, name in enumerate(organisations)}
         provider_index = np.array(
@@ -73,8 +77,8 @@ def ledger(sim: Simulation) -> pa.Table:
         participants = Participants(
             ids=ids.take(pa.array(mine)),
             group=sim.book.caseload.group[mine],
-            provider=provider_index[sim.people.provider[mine]],
-            subcontractor=np.full(mine.size, -1, np.int64),
+            provider=provider_index[payee],
+            subcontractor=np.where(server != payee, provider_index[server], -1),
             referral_day=sim.people.referral_day[mine],
             attach_day=sim.people.referral_day[mine],
             organisations=organisations,

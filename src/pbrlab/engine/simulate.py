@@ -28,9 +28,10 @@ from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves
 from pbrlab.population.referrals import expected_referrals
 from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 
-TRANSFER_STREAM, SHIFT_STREAM = 3, 4
+TRANSFER_STREAM, SHIFT_STREAM, REFERRAL_STREAM = 3, 4, 5
 """Moves after an exit in week w draw from SeedSequence(seed, spawn_key=(3, w, provider)); a
-market-share shift of group g from a provider, from spawn_key=(4, w, g, provider)."""
+market-share shift of group g from a provider, from spawn_key=(4, w, g, provider); referrals on
+to subcontractors in week w, from spawn_key=(5, w)."""
 
 
 @dataclass
@@ -74,6 +75,8 @@ class Simulation:
     terminations: list[dict[str, int]]  # provider, week, participants moved
     share_shifts: list[dict[str, int]]  # week, group, from and to provider, referrals moved
     capabilities: Capabilities | None  # providers' ties and innovation at the end
+    payee: IntArray  # [participant] who the commissioner pays for them (the prime)
+    referred_on: IntArray  # [provider] newcomers each prime referred to its subcontractors
 
     @property
     def size(self) -> int:
@@ -135,7 +138,8 @@ class _Run:
         self.deadweight: list[Priced] = []
         n_providers = len(world.scenario.providers)
         self.tally = Tally(world.weeks, n_groups, n_providers, world.week_start[0], world.as_of)
-        self.cash = Cash.open(world, self.contract, people)
+        self.payee = world.payee[people.provider]  # [participant] who is paid for them
+        self.cash = Cash.open(world, self.contract, people, self.payee)
         self.participant_weeks = 0
         self.service_from = np.zeros(n, np.int64)  # first week a moved participant is served again
         self.insolvencies: list[dict[str, int]] = []
@@ -143,6 +147,8 @@ class _Run:
         self.share_shifts: list[dict[str, int]] = []
         self.streak = np.zeros(len(world.scenario.providers), np.int64)
         self.policy = world.policy  # this week's: effectiveness moves with capabilities
+        self.has_subcontractors = bool((world.payee != np.arange(world.payee.size)).any())
+        self.referred_on = np.zeros(len(world.scenario.providers), np.int64)
         relationships = world.scenario.relationships
         self.capabilities = (
             None if relationships is None else Capabilities(relationships, world.scenario)
@@ -173,6 +179,7 @@ class _Run:
         self.active = np.concatenate([self.active, new])
         self.tally.arrivals(w, people.group[new], people.provider[new])
         self.cash.arrive(new)
+        self._refer_on(w, new)
         active = self.active
         k = w - people.referral_week[active]
         start = people.referral_day[active] + 7 * k
@@ -232,7 +239,7 @@ class _Run:
         )
         self.payments.append(treated)
         self.deadweight.append(deadweight)
-        self.tally.payments(treated, self.people.group, self.people.provider)
+        self.tally.payments(treated, self.people.group, self.payee)
         failed = self.cash.week(w, treated, self.tally.provider_cost(w))
         for provider in failed:
             self._exit(w, int(provider), self.insolvencies)
@@ -241,21 +248,81 @@ class _Run:
             surplus = self.cash.balance > self.cash.opening
             self.capabilities.week(self.cash.trading, surplus, self.referral_weeks - w)
 
-    def _exit(self, w: int, gone: int, log: list[dict[str, int]]) -> None:
-        """A provider stops trading (insolvent or terminated): its caseload, and its future
-        referrals, move to the providers still trading in its area (or anywhere, if none is), at
-        random; those on the programme go without service for the disruption weeks."""
+    def _refer_on(self, w: int, new: IntArray) -> None:
+        """A prime refers a newcomer to one of its subcontractors (at random) when that pays it
+        better than keeping them: when the expected payments it would keep, (1 - management fee)
+        of stake × its chance estimate over the attachment, are worth less than the minimum
+        contact it would owe them in-house. So it keeps the job-ready and passes on the hardest
+        to help; how many that is, against what its bid planned, is an outcome."""
         world, people = self.world, self.people
-        self.cash.exit(gone, w)
-        if self.capabilities is not None:
-            self.capabilities.exit(gone)
+        if not self.has_subcontractors or not new.size:
+            return
+        payee = world.payee
+        trading = self.cash.trading
+        prime = people.provider[new]
+        stake, chance = self._expected(w, new)
+        weeks = world.attachment_weeks
+        window = 1.0 - (1.0 - chance) ** weeks
+        contact = world.policy.minimum_contact_hours * weeks * world.policy.cost_per_hour[prime]
+        fee = np.array(
+            [
+                0.0 if c.subcontract is None else c.subcontract.management_fee.value
+                for c in world.contracts
+            ]
+        )[self.contract[new]]
+        refer = (1.0 - fee) * stake * window < contact
+        rng = self._rng(REFERRAL_STREAM, w)
+        draws = rng.random(new.size)
+        for p in np.unique(prime[refer]):
+            subs = np.flatnonzero((payee == p) & (np.arange(payee.size) != p) & trading)
+            if not subs.size:
+                continue
+            these = new[refer & (prime == p)]
+            pick = subs[(draws[refer & (prime == p)] * subs.size).astype(np.int64)]
+            self._move(these, pick)
+            self.referred_on[p] += these.size
+
+    def _expected(self, w: int, who: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Each newcomer's stake (outcome fee and sustainment) and the prime's weekly chance
+        estimate, as in the allocation rule."""
+        world, people = self.world, self.people
+        stakes = world.stakes
+        row, year = self.row[who], self.year[who]
+        stake = (
+            stakes.outcome_fee[row, year]
+            + stakes.sustainment_fee[row, year] * (stakes.sustainment_max[row])
+        )
+        rate = world.entry_rate[people.group[who]] * people.frailty[who]
+        rate = rate * world.demand[w][people.area[who]] * world.duration[0]
+        p = stakes.retention[row] * (1.0 - np.exp(-rate))
+        odds = self.odds_factor[who]
+        return stake, p * odds / (1.0 - p + p * odds)
+
+    def _exit(self, w: int, gone: int, log: list[dict[str, int]]) -> None:
+        """A provider stops trading (insolvent or terminated). A subcontractor's caseload goes
+        back to its prime. A prime's caseload, its subcontractors' (whose subcontracts end with
+        it) and its future referrals move to the primes still trading in its area (or anywhere,
+        if none is), at random. Those on the programme go without service for the disruption
+        weeks."""
+        world, people = self.world, self.people
+        payee = world.payee
+        subcontractors = np.flatnonzero((payee == gone) & (np.arange(payee.size) != gone))
+        for p in [gone, *subcontractors[self.cash.trading[subcontractors]]]:
+            self.cash.exit(int(p), w)
+            if self.capabilities is not None:
+                self.capabilities.exit(int(p))
         providers = world.scenario.providers
         here = np.array([p.area == providers[gone].area for p in providers])
-        others = np.flatnonzero(self.cash.trading & here)
-        others = others if others.size else np.flatnonzero(self.cash.trading)
+        primes = self.cash.trading & (payee == np.arange(payee.size))
+        if payee[gone] != gone and self.cash.trading[payee[gone]]:
+            others = payee[gone : gone + 1]  # back to its prime
+        else:
+            others = np.flatnonzero(primes & here)
+            others = others if others.size else np.flatnonzero(primes)
         current = np.zeros(people.size, np.bool_)
         current[self.active] = True
-        moved = np.flatnonzero((people.provider == gone) & (current | (people.referral_week > w)))
+        mine = (people.provider == gone) | (self.payee == gone)
+        moved = np.flatnonzero(mine & (current | (people.referral_week > w)))
         if not others.size:  # nobody left to take them: they stay where they are
             moved = moved[:0]
         log.append({"provider": gone, "week": w, "moved": int(moved.size)})
@@ -271,6 +338,7 @@ class _Run:
         """Participants change provider: everything that follows from the provider follows."""
         world, people = self.world, self.people
         people.provider[who] = to
+        self.payee[who] = world.payee[to]
         self.contract[who] = world.provider_contract[to]
         n_groups = world.contract_group.shape[1]
         self.row[who] = self.contract[who] * n_groups + people.group[who]
@@ -424,6 +492,8 @@ class _Run:
             terminations=self.terminations,
             share_shifts=self.share_shifts,
             capabilities=self.capabilities,
+            payee=self.payee,
+            referred_on=self.referred_on,
         )
 
 

@@ -45,6 +45,7 @@ class World:
     daily_earnings: float
     fixed_cost: FloatArray  # [provider] pounds a week, scaled
     credit_line: FloatArray  # [provider] pounds, scaled
+    payee: IntArray  # [provider] who the commissioner pays: its prime for a subcontractor
 
     @property
     def weeks(self) -> int:
@@ -90,9 +91,31 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         stakes=_stakes(contracts, rules, contract_group, separation, later, weekly_earnings),
         policy=_policy(scenario),
         daily_earnings=weekly_earnings / 7.0,
+        payee=_payees(scenario, contracts, provider_contract, label),
         fixed_cost=_per_provider(scenario, "fixed_cost_per_week") * scenario.scale,
         credit_line=_per_provider(scenario, "credit_line") * scenario.scale,
     )
+
+
+def _payees(
+    scenario: Scenario, contracts: list[Contract], provider_contract: IntArray, label: str
+) -> IntArray:
+    """Each provider's payee: itself, or for a subcontractor its prime (whose contract must say
+    how payments pass down)."""
+    ids = [p.id for p in scenario.providers]
+    payee = np.arange(len(ids))
+    for p, provider in enumerate(scenario.providers):
+        if provider.prime is None:
+            continue
+        payee[p] = ids.index(provider.prime)
+        if contracts[int(provider_contract[p])].subcontract is None:
+            raise InputError(
+                label,
+                f"providers[{provider.id}].prime",
+                f"expected a contract with subcontract terms for a subcontractor; "
+                f"{provider.contract!r} has none",
+            )
+    return payee
 
 
 def _per_provider(scenario: Scenario, name: str) -> FloatArray:

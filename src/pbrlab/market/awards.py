@@ -48,6 +48,10 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
         market = load_market(plan.market)
     except InputError as exc:
         raise InputError(label, "market.market", f"cannot load {plan.market!r}: {exc}") from None
+    if any(p.prime is not None for p in scenario.providers):
+        raise InputError(
+            label, "market", "expected no subcontractors with a market plan (not supported yet)"
+        )
     lots = Lots.of(scenario)
     result = procure(market, lots, scenario.seed)
     providers: list[Provider] = []

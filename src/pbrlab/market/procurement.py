@@ -50,7 +50,10 @@ class Lots:
         share = np.array([a.referral_share.value for a in scenario.areas])
         first = np.array([a.unemployment.value[0] for a in scenario.areas])
         demand = (market.reference_unemployment.value / first) ** market.demand_elasticity.value
-        places = [sum(p.area == a.id for p in scenario.providers) for a in scenario.areas]
+        places = [
+            sum(p.area == a.id and p.prime is None for p in scenario.providers)
+            for a in scenario.areas
+        ]
         return cls(
             areas=tuple(a.id for a in scenario.areas),
             places=np.array(places, np.int64),

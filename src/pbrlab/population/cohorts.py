@@ -46,7 +46,9 @@ class Allocation:
         area_ids = [a.id for a in scenario.areas]
         providers, shares = [], []
         for area in area_ids:
-            mine = [i for i, p in enumerate(scenario.providers) if p.area == area]
+            mine = [
+                i for i, p in enumerate(scenario.providers) if p.area == area and p.prime is None
+            ]
             given = [scenario.providers[i].referral_share for i in mine]
             weights = np.array([1.0 if s is None else s.value for s in given])
             providers.append(np.array(mine, np.int64))

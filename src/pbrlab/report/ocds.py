@@ -3,11 +3,11 @@ package (https://standard.open-contracting.org/1.1/en/).
 
 One release per contract package area (its own contracting process and `ocid`): the tender for
 the area's places (with every bidder, when the run bought its providers in a tender), one award
-and one contract per provider holding a place, and the contract's payments as monthly
-implementation transactions from the commissioner to the provider (a week's payments count in the
-month its week starts in). A provider that exited
-(insolvent or terminated) has a terminated contract ending on its exit date. Amounts are the
-run's simulated pounds: at a scale below 1 they are that fraction of national amounts.
+and one contract per prime holding a place (its subcontracts as related processes, relationship
+`subContract`), and the contract's payments as monthly implementation transactions from the
+commissioner to the prime (a week's payments count in the month its week starts in). A provider
+that exited (insolvent or terminated) has a terminated contract ending on its exit date. Amounts
+are the run's simulated pounds: at a scale below 1 they are that fraction of national amounts.
 """
 
 from __future__ import annotations
@@ -36,9 +36,14 @@ def release_package(run: str | Path) -> dict[str, Any]:
     payments = _monthly_payments(folder / "timeseries.parquet")
     buyer = {"id": _party_id(summary["commissioner"]), "name": summary["commissioner"]}
     releases = []
-    for area in sorted({p["area"] for p in summary["providers"].values()}):
-        here = {pid: p for pid, p in summary["providers"].items() if p["area"] == area}
-        releases.append(_release(area, here, events, payments, buyer, summary, published))
+    primes = {pid: p for pid, p in summary["providers"].items() if not p.get("prime")}
+    for area in sorted({p["area"] for p in primes.values()}):
+        here = {pid: p for pid, p in primes.items() if p["area"] == area}
+        chains = {
+            pid: [s for s, p in summary["providers"].items() if p.get("prime") == pid]
+            for pid in here
+        }
+        releases.append(_release(area, here, chains, events, payments, buyer, summary, published))
     return {
         "uri": folder.resolve().as_uri() + "/ocds.json",
         "version": "1.1",
@@ -51,6 +56,7 @@ def release_package(run: str | Path) -> dict[str, Any]:
 def _release(
     area: str,
     providers: dict[str, dict[str, Any]],
+    chains: dict[str, list[str]],
     events: list[dict[str, Any]],
     payments: dict[str, list[tuple[str, float]]],
     buyer: dict[str, str],
@@ -96,6 +102,22 @@ def _release(
                         for month, amount in payments.get(pid, [])
                     ]
                 },
+                **(
+                    {
+                        "relatedProcesses": [
+                            {
+                                "id": str(n),
+                                "relationship": ["subContract"],
+                                "title": f"Subcontract with {sub}",
+                                "scheme": "ocid",
+                                "identifier": f"{ocid}-{sub}",
+                            }
+                            for n, sub in enumerate(chains[pid], start=1)
+                        ]
+                    }
+                    if chains[pid]
+                    else {}
+                ),
             }
         )
     tender: dict[str, Any] = {

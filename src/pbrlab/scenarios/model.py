@@ -135,6 +135,12 @@ class Provider(Strict):
     organisation: Identifier | None = Field(
         default=None, description="the organisation holding this contract (default: the id)"
     )
+    prime: Identifier | None = Field(
+        default=None,
+        description="for a subcontractor: the prime it delivers for (it gets no referrals of its "
+        "own; its prime refers participants to it and passes payments on under the contract's "
+        "subcontract terms)",
+    )
     area: Identifier
     sector: Literal["private", "voluntary", "public"]
     contract: str = Field(min_length=1, description="a contract preset name or .toml file")
@@ -315,16 +321,26 @@ class Scenario(Strict):
             raise FieldError(
                 ("areas",), f"expected area referral shares adding up to 1; found {total:.6f}"
             )
+        primes = {p.id: p for p in self.providers if p.prime is None}
         for p, provider in enumerate(self.providers):
             if provider.area not in areas:
                 raise FieldError(
                     ("providers", p, "area"),
                     f"expected one of the scenario's areas; found {provider.area!r}",
                 )
-        served = {p.area for p in self.providers}
+            prime = primes.get(provider.prime or "")
+            if provider.prime is not None and (
+                prime is None or (prime.area, prime.contract) != (provider.area, provider.contract)
+            ):
+                raise FieldError(
+                    ("providers", p, "prime"),
+                    "expected a prime (a provider with no prime of its own) in the same area "
+                    f"with the same contract; found {provider.prime!r}",
+                )
+        served = {p.area for p in self.providers if p.prime is None}
         for a, area in enumerate(self.areas):
             if area.id not in served:
                 raise FieldError(
-                    ("areas", a, "id"), f"expected at least one provider in area {area.id!r}"
+                    ("areas", a, "id"), f"expected at least one prime provider in area {area.id!r}"
                 )
         return self

@@ -1,0 +1,120 @@
+"""Supply chains: primes refer on to subcontractors in their own interest and pass payments down,
+net of the management fee, after the subcontract's lag."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from pbrlab.contracts.load import load_contract
+from pbrlab.engine.run import SimulationRun, run_scenario
+from pbrlab.engine.simulate import Simulation, simulate
+from pbrlab.engine.world import build_world
+from pbrlab.payments.engine import compute_ledger
+from pbrlab.payments.rules import NO_DAY
+from variants import assumed, reference, with_subcontractors
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationRun, Path]:
+    out = tmp_path_factory.mktemp("chain")
+    return run_scenario(reference(0.003, **with_subcontractors()), out, with_records=True), out
+
+
+def test_the_batch_engine_pays_the_chain_as_the_simulator_did(
+    chain: tuple[SimulationRun, Path],
+) -> None:
+    _, out = chain
+    batch, _ = compute_ledger(
+        out / "participants.parquet", out / "spells.parquet", "work-programme-2011", "2019-03-31"
+    )
+    weekly = pq.read_table(out / "ledger.parquet").replace_schema_metadata(None)
+    assert weekly.to_pylist() == batch.to_pylist()
+    kinds = set(batch["kind"].to_pylist())
+    assert "management_fee" in kinds
+
+
+def test_money_is_conserved_along_the_chain(chain: tuple[SimulationRun, Path]) -> None:
+    result, out = chain
+    sim = result.simulation
+    rows = pq.read_table(out / "ledger.parquet").to_pylist()
+    ids = [p.id for p in sim.world.scenario.providers]
+    into = {i: 0.0 for i in ids}
+    out_of = {i: 0.0 for i in ids}
+    for row in rows:
+        if row["payee"] in into:
+            into[row["payee"]] += row["amount"]
+        if row["payer"] in out_of:
+            out_of[row["payer"]] += row["amount"]
+    net = sim.cash.receipts.sum(0) - sim.cash.passed_on.sum(0)
+    np.testing.assert_allclose(net, [into[i] - out_of[i] for i in ids], atol=0.01)
+    subs = np.array([p.prime is not None for p in sim.world.scenario.providers])
+    assert sim.cash.receipts.sum(0)[subs].sum() > 0
+    # The commissioner's outlay is what the primes receive from it.
+    commissioner = sum(r["amount"] for r in rows if r["payer"] == "DWP")
+    assert sim.cash.receipts.sum(0)[~subs].sum() == pytest.approx(commissioner, abs=0.01)
+
+
+def test_primes_keep_the_job_ready_and_refer_on_the_hardest(
+    chain: tuple[SimulationRun, Path],
+) -> None:
+    sim = chain[0].simulation
+    on = sim.people.provider != sim.payee
+    assert 0 < on.mean() < 0.5
+    assert sim.people.frailty[on].mean() < 0.8 * sim.people.frailty[~on].mean()
+    outcomes = sim.book.treated.outcome_day != NO_DAY
+    assert outcomes[on].mean() < outcomes[~on].mean()
+    assert sim.referred_on.sum() == on.sum()
+
+
+def subcontract_terms(folder: Path, lag_weeks: int = 4, fee: float = 0.2) -> Path:
+    """The 2011 contract with other subcontract terms."""
+    preset = (
+        Path(load_contract.__code__.co_filename).parent / "presets" / "work-programme-2011.toml"
+    )
+    text = re.sub(
+        r"payment_lag_weeks = \{ value = \d+",
+        f"payment_lag_weeks = {{ value = {lag_weeks}",
+        preset.read_text(),
+    )
+    text = re.sub(
+        r"management_fee = \{ value = [0-9.]+", f"management_fee = {{ value = {fee}", text
+    )
+    path = folder / f"terms-{lag_weeks}-{fee}.toml"
+    path.write_text(text)
+    return path
+
+
+def subcontractor_failures(sim: Simulation) -> int:
+    subs = np.array([p.prime is not None for p in sim.world.scenario.providers])
+    return int((sim.cash.exit_week[subs] >= 0).sum())
+
+
+FINANCE = {
+    "insolvency_weeks": assumed(13),
+    "pressure_service_share": assumed(0.5),
+    "disruption_weeks": assumed(0),
+}
+
+
+def thin_chain(folder: Path, seed: int, lag_weeks: int = 4, fee: float = 0.2) -> Simulation:
+    """Subcontractors with modest reserves and overheads, under the given terms."""
+    contract = str(subcontract_terms(folder, lag_weeks, fee))
+    chain = with_subcontractors(cash=500_000.0, fixed=8_000.0, contract=contract)
+    return simulate(build_world(reference(0.005, seed, finance=FINANCE, **chain)))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_longer_payment_lags_break_more_subcontractors(tmp_path: Path, seed: int) -> None:
+    short, long = thin_chain(tmp_path, seed, lag_weeks=4), thin_chain(tmp_path, seed, lag_weeks=52)
+    assert subcontractor_failures(long) >= subcontractor_failures(short) + 10
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_higher_management_fees_break_more_subcontractors(tmp_path: Path, seed: int) -> None:
+    low, high = thin_chain(tmp_path, seed, fee=0.1), thin_chain(tmp_path, seed, fee=0.5)
+    assert subcontractor_failures(high) >= subcontractor_failures(low) + 3
