@@ -26,7 +26,7 @@ from pbrlab.payments.kernel import Caseload, may_pay_later
 from pbrlab.population.cohorts import Allocation, Cohort, draw_all
 from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves, Paths, step
 from pbrlab.population.referrals import expected_referrals
-from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
+from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate, judged
 
 TRANSFER_STREAM, SHIFT_STREAM, REFERRAL_STREAM = 3, 4, 5
 """Moves after an exit in week w draw from SeedSequence(seed, spawn_key=(3, w, provider)); a
@@ -294,9 +294,8 @@ class _Run:
         )
         rate = world.entry_rate[people.group[who]] * people.frailty[who]
         rate = rate * world.demand[w][people.area[who]] * world.duration[0]
-        p = stakes.retention[row] * (1.0 - np.exp(-rate))
-        odds = self.odds_factor[who]
-        return stake, p * odds / (1.0 - p + p * odds)
+        chance = stakes.retention[row] * (1.0 - np.exp(-rate))
+        return stake, judged(chance, self.odds_factor[who])
 
     def _exit(self, w: int, gone: int, log: list[dict[str, int]]) -> None:
         """A provider stops trading (insolvent or terminated). A subcontractor's caseload goes

@@ -102,6 +102,12 @@ class ServiceRecord:
         )
 
 
+def judged(chance: FloatArray, odds_factor: FloatArray) -> FloatArray:
+    """A provider's estimate p̂ of true chances p: logit(p̂) = logit(p) + log(odds factor).
+    (The compiled loop below computes the same, inline.)"""
+    return np.asarray(chance * odds_factor / (1.0 - chance + chance * odds_factor), np.float64)
+
+
 def allocate(
     caseloads: Caseloads, stakes: Stakes, policy: Policy, record: ServiceRecord
 ) -> FloatArray:
