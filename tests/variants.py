@@ -71,28 +71,49 @@ def outcome_contract(folder: Path, fees: dict[str, tuple[float, float]]) -> Path
     return path
 
 
+SPOT = {"spot_price_gbp": assumed(300.0), "spot_weeks": assumed(13)}
+
+
 def with_subcontractors(
-    hours: float = 600.0, cash: float = 2_000_000.0, fixed: float = 0.0, contract: str | None = None
+    hours: float = 600.0,
+    cash: float = 2_000_000.0,
+    fixed: float = 0.0,
+    contract: str | None = None,
+    specialists: bool = False,
 ) -> dict[str, Any]:
-    """Every prime of the reference scenario with one voluntary subcontractor (national-scale
-    hours, cash and weekly overheads), both holding `contract` if given."""
+    """Every prime of the reference scenario with one voluntary end-to-end subcontractor
+    (national-scale hours, cash and weekly overheads; planned 20% of referrals) and, with
+    `specialists`, one tier-2 specialist (planned 5%) bought at the SPOT terms."""
     data, _ = scenario_data("work-programme-2011")
-    providers = []
+    providers: list[dict[str, Any]] = []
     for p in data["providers"]:
         held = contract or p["contract"]
         providers.append({"id": p["id"], "contract": held})
-        providers.append(
-            {
-                "id": f"{p['id']}-sub",
-                "name": f"{p['name']}: specialist subcontractor",
-                "prime": p["id"],
-                "area": p["area"],
-                "sector": "voluntary",
-                "contract": held,
-                "adviser_hours_per_week": assumed(hours),
-                "cost_per_hour": assumed(30.0),
-                "starting_cash": assumed(cash),
-                "fixed_cost_per_week": assumed(fixed),
-            }
-        )
-    return {"providers": providers}
+        sub = {
+            "id": f"{p['id']}-sub",
+            "name": f"{p['name']}: end-to-end subcontractor",
+            "prime": p["id"],
+            "area": p["area"],
+            "sector": "voluntary",
+            "contract": held,
+            "adviser_hours_per_week": assumed(hours),
+            "cost_per_hour": assumed(30.0),
+            "starting_cash": assumed(cash),
+            "fixed_cost_per_week": assumed(fixed),
+            "planned_share": assumed(0.2),
+        }
+        providers.append(sub)
+        if specialists:
+            providers.append(
+                sub
+                | {
+                    "id": f"{p['id']}-specialist",
+                    "name": f"{p['name']}: specialist",
+                    "tier": 2,
+                    "adviser_hours_per_week": assumed(hours / 4),
+                    "effectiveness": assumed(2.0),
+                    "planned_share": assumed(0.05),
+                }
+            )
+    chains = {"supply_chains": SPOT} if specialists else {}
+    return {"providers": providers, **chains}

@@ -22,7 +22,8 @@ from variants import assumed, reference, with_subcontractors
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationRun, Path]:
     out = tmp_path_factory.mktemp("chain")
-    return run_scenario(reference(0.003, **with_subcontractors()), out, with_records=True), out
+    scenario = reference(0.003, **with_subcontractors(specialists=True))
+    return run_scenario(scenario, out, with_records=True), out
 
 
 def test_the_batch_engine_pays_the_chain_as_the_simulator_did(
@@ -50,10 +51,14 @@ def test_money_is_conserved_along_the_chain(chain: tuple[SimulationRun, Path]) -
             into[row["payee"]] += row["amount"]
         if row["payer"] in out_of:
             out_of[row["payer"]] += row["amount"]
+    # Spot interventions are bought outside the commissioner's ledger: prime to specialist.
+    spot = sim.cash.spot_paid.copy()
+    np.add.at(spot, sim.world.payee, -sim.cash.spot_paid)
     net = sim.cash.receipts.sum(0) - sim.cash.passed_on.sum(0)
-    np.testing.assert_allclose(net, [into[i] - out_of[i] for i in ids], atol=0.01)
+    np.testing.assert_allclose(net, [into[i] - out_of[i] for i in ids] + spot, atol=0.01)
     subs = np.array([p.prime is not None for p in sim.world.scenario.providers])
     assert sim.cash.receipts.sum(0)[subs].sum() > 0
+    assert sim.cash.spot_paid.sum() > 0
     # The commissioner's outlay is what the primes receive from it.
     commissioner = sum(r["amount"] for r in rows if r["payer"] == "DWP")
     assert sim.cash.receipts.sum(0)[~subs].sum() == pytest.approx(commissioner, abs=0.01)
@@ -63,7 +68,7 @@ def test_primes_keep_the_job_ready_and_refer_on_the_hardest(
     chain: tuple[SimulationRun, Path],
 ) -> None:
     sim = chain[0].simulation
-    on = sim.people.provider != sim.payee
+    on = sim.world.tier[sim.people.provider] == 1
     assert 0 < on.mean() < 0.5
     assert sim.people.frailty[on].mean() < 0.8 * sim.people.frailty[~on].mean()
     outcomes = sim.book.treated.outcome_day != NO_DAY
@@ -118,3 +123,69 @@ def test_longer_payment_lags_break_more_subcontractors(tmp_path: Path, seed: int
 def test_higher_management_fees_break_more_subcontractors(tmp_path: Path, seed: int) -> None:
     low, high = thin_chain(tmp_path, seed, fee=0.1), thin_chain(tmp_path, seed, fee=0.5)
     assert subcontractor_failures(high) >= subcontractor_failures(low) + 3
+
+
+def test_specialists_are_paid_the_spot_price_per_intervention_and_hand_people_back(
+    chain: tuple[SimulationRun, Path],
+) -> None:
+    sim = chain[0].simulation
+    specialist = sim.world.tier == 2
+    bought = int(sim.received[specialist].sum())
+    assert bought > 0
+    # Only spot payments, one per intervention (all fall due inside this run).
+    np.testing.assert_allclose(
+        sim.cash.receipts.sum(0)[specialist], 300.0 * sim.received[specialist]
+    )
+    assert sim.tally.sums["service_hours"][:, :, specialist].sum() > 0
+    # The spot weeks end long before the run: everyone is back with a prime or tier 1.
+    assert not specialist[sim.people.provider].any()
+    chains = chain[0].summary["supply_chains"]
+    assert chains["spot_purchases"] == bought
+    assert chains["spot_spend_gbp"] == pytest.approx(300.0 * bought)
+
+
+def test_referrals_to_subcontractors_are_set_against_the_bid_plans(
+    chain: tuple[SimulationRun, Path],
+) -> None:
+    sim, summary = chain[0].simulation, chain[0].summary
+    arrivals = sim.tally.counts["referrals"][:, :-1, :].sum(axis=(0, 1))
+    end_to_end = sim.world.tier == 1
+    planned = 0.2 * arrivals[sim.world.payee[end_to_end]].sum()
+    tier_1 = summary["supply_chains"]["tier_1"]
+    assert tier_1["planned_referrals"] == pytest.approx(planned, abs=0.1)
+    assert tier_1["received"] == sim.referred_on.sum() == sim.received[end_to_end].sum()
+    assert tier_1["received_to_planned"] == pytest.approx(tier_1["received"] / planned, rel=1e-3)
+    some = next(p for p in summary["providers"].values() if p["tier"] == 1)
+    assert some["received"] >= 0 and some["planned_referrals"] > 0
+
+
+def spot_purchases(price: float, seed: int = 3) -> int:
+    chain = with_subcontractors(specialists=True)
+    chain["supply_chains"] = {"spot_price_gbp": assumed(price), "spot_weeks": assumed(13)}
+    sim = simulate(build_world(reference(0.003, seed, **chain)))
+    return int(sim.received[sim.world.tier == 2].sum())
+
+
+def test_a_dearer_specialist_is_bought_for_fewer_participants() -> None:
+    cheap, dear = spot_purchases(150.0), spot_purchases(600.0)
+    assert dear < 0.5 * cheap
+
+
+def test_primes_end_the_subcontracts_that_do_worse_than_they_do() -> None:
+    chain = with_subcontractors()
+    chain["supply_chains"] = {
+        "spot_price_gbp": assumed(300.0),
+        "spot_weeks": assumed(13),
+        "end_below": assumed(0.9),
+        "end_minimum_referrals": assumed(5),
+    }
+    sim = simulate(build_world(reference(0.003, **chain)))
+    ended = np.array([e["provider"] for e in sim.subcontracts_ended], np.int64)
+    assert ended.size >= 5
+    assert (sim.world.tier[ended] == 1).all() and (sim.cash.exit_week[ended] >= 0).all()
+    # Their caseloads went back to their primes: only people whose attachment had ended stay.
+    stayed = np.flatnonzero(np.isin(sim.people.provider, ended))
+    since = sim.cash.exit_week[sim.people.provider[stayed]] - sim.people.referral_week[stayed]
+    assert (since >= sim.world.attachment_weeks - 1).all()
+    kept = simulate(build_world(reference(0.003, **with_subcontractors())))
+    assert not kept.subcontracts_ended

@@ -47,6 +47,7 @@ class Cash:
         self.history = np.zeros((world.weeks, n_providers))  # balance at each week's end
         self.costs = np.zeros((world.weeks, n_providers))
         self.passed_on = np.zeros((world.weeks, n_providers))  # paid by primes to subcontractors
+        self.spot_paid = np.zeros(n_providers)  # to each specialist for spot interventions
         self.below = np.zeros(n_providers, np.int64)  # weeks in a row below the credit line
         self.exit_week = np.full(n_providers, -1, np.int64)  # -1: still trading
         self.attached = attached  # per contract: [provider, contract year], as they arrive
@@ -109,7 +110,8 @@ class Cash:
             if terms is None:
                 continue
             codes = [KIND_CODE[k] for k in terms.pass_through]
-            mine = (server != payee) & (self._contract[who] == c) & np.isin(paid.kind, codes)
+            end_to_end = self.world.tier[server] == 1
+            mine = end_to_end & (self._contract[who] == c) & np.isin(paid.kind, codes)
             due = paid.due[mine] + 7 * terms.payment_lag_weeks.value
             keep = due <= self.world.as_of
             amount = paid.amount[mine][keep]
@@ -118,6 +120,21 @@ class Cash:
             week = self._week_of(due[keep])
             np.add.at(self.receipts, (week, server[mine][keep]), amount - fee)
             np.add.at(self.passed_on, (week, payee[mine][keep]), amount - fee)
+
+    def spot(self, w: int, prime: IntArray, specialist: IntArray, price: float) -> None:
+        """Specialist interventions bought in week `w`: each prime pays `price` per participant to
+        the specialist after its subcontract's payment lag (within the run)."""
+        lag = np.array(
+            [
+                0 if c.subcontract is None else c.subcontract.payment_lag_weeks.value
+                for c in self.world.contracts
+            ]
+        )
+        week = w + lag[self.world.provider_contract[prime]]
+        inside = week < self.world.weeks
+        np.add.at(self.receipts, (week[inside], specialist[inside]), price)
+        np.add.at(self.passed_on, (week[inside], prime[inside]), price)
+        np.add.at(self.spot_paid, specialist[inside], price)
 
     def exit(self, provider: int, w: int) -> None:
         """The provider stops trading at the end of week `w`: no overheads, no more delivery

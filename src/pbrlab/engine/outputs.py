@@ -143,6 +143,7 @@ def summary(sim: Simulation) -> dict[str, Any]:
         "providers": providers(sim),
         "insolvencies": _exits(sim, sim.insolvencies),
         "terminations": _exits(sim, sim.terminations),
+        "supply_chains": supply_chains(sim),
         "share_shifts": [
             {
                 "week_start": _date(sim, event["week"]),
@@ -171,12 +172,67 @@ def _date(sim: Simulation, week: int) -> str:
     return str(np.datetime64(int(sim.world.week_start[week]), "D"))
 
 
+def planned_referrals(sim: Simulation) -> FloatArray:
+    """What each subcontractor's bid plan promised it: its planned share of the referrals its
+    prime received (0 where no plan was given)."""
+    world = sim.world
+    arrivals = sim.tally.counts["referrals"][:, :-1, :].sum(axis=(0, 1))
+    share = np.array(
+        [
+            0.0 if p.planned_share is None else p.planned_share.value
+            for p in world.scenario.providers
+        ]
+    )
+    return np.asarray(share * arrivals[world.payee], np.float64)
+
+
+def supply_chains(sim: Simulation) -> dict[str, Any] | None:
+    """Referrals to subcontractors against what the bids planned, by tier; spot purchases;
+    subcontracts ended (None without subcontractors)."""
+    world = sim.world
+    tier = world.tier
+    if not (tier > 0).any():
+        return None
+    planned = planned_referrals(sim)
+    sectors = np.array([p.sector for p in world.scenario.providers])
+
+    def figures(mine: BoolArray) -> dict[str, Any]:
+        received, plan = sim.received[mine], planned[mine]
+        return {
+            "subcontractors": int(mine.sum()),
+            "voluntary": int((sectors[mine] == "voluntary").sum()),
+            "planned_referrals": round(float(plan.sum()), 1),
+            "received": int(received.sum()),
+            "received_to_planned": _ratio(int(received.sum()), round(float(plan.sum())))
+            if plan.sum() >= 1
+            else None,
+            "share_with_none_in_first_year": _ratio(
+                int((sim.received_first_year[mine] == 0).sum()), int(mine.sum())
+            ),
+            "share_below_half_of_plan": _ratio(
+                int((received < 0.5 * plan).sum()), int((plan > 0).sum())
+            ),
+            "insolvent": int(
+                sum(tier[e["provider"]] > 0 and mine[e["provider"]] for e in sim.insolvencies)
+            ),
+        }
+
+    return {
+        "tier_1": figures(tier == 1),
+        "tier_2": figures(tier == 2),
+        "spot_purchases": int(sim.received[tier == 2].sum()),
+        "spot_spend_gbp": round(float(sim.cash.spot_paid.sum()), 2),
+        "subcontracts_ended": _exits(sim, sim.subcontracts_ended),
+    }
+
+
 def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
     """Each provider's money over the run: receipts, costs, surplus, and its cash at the end and
     at its lowest (simulated amounts: divide by scale for national figures)."""
     cash, capabilities = sim.cash, sim.capabilities
     receipts, costs = cash.receipts.sum(axis=0), cash.costs.sum(axis=0)
     lowest = np.minimum(cash.history.min(axis=0), cash.opening)
+    planned = planned_referrals(sim)
     return {
         p.id: {
             "name": p.name,
@@ -184,7 +240,10 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
             "area": p.area,
             "sector": p.sector,
             "prime": p.prime,
+            "tier": int(sim.world.tier[i]) or None,
             "referred_on": int(sim.referred_on[i]),
+            "received": int(sim.received[i]),
+            "planned_referrals": round(float(planned[i]), 1),
             "receipts_gbp": round(float(receipts[i]), 2),
             "costs_gbp": round(float(costs[i]), 2),
             "surplus_gbp": round(float(receipts[i] - costs[i]), 2),

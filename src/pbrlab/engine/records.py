@@ -26,7 +26,7 @@ def participant_table(sim: Simulation) -> pa.Table:
     people, scenario = sim.people, sim.world.scenario
     referral = dates(people.referral_day)
     ids = [p.id for p in scenario.providers]
-    subcontracted = people.provider != sim.payee
+    subcontracted = sim.world.tier[people.provider] == 1
     return pa.table(
         {
             "participant_id": participant_ids(people.size),
@@ -78,7 +78,7 @@ def ledger(sim: Simulation) -> pa.Table:
             ids=ids.take(pa.array(mine)),
             group=sim.book.caseload.group[mine],
             provider=provider_index[payee],
-            subcontractor=np.where(server != payee, provider_index[server], -1),
+            subcontractor=np.where(world.tier[server] == 1, provider_index[server], -1),
             referral_day=sim.people.referral_day[mine],
             attach_day=sim.people.referral_day[mine],
             organisations=organisations,

@@ -77,6 +77,9 @@ class Simulation:
     capabilities: Capabilities | None  # providers' ties and innovation at the end
     payee: IntArray  # [participant] who the commissioner pays for them (the prime)
     referred_on: IntArray  # [provider] newcomers each prime referred to its subcontractors
+    received: IntArray  # [provider] participants each subcontractor received (tier 2: bought)
+    received_first_year: IntArray  # [provider] the same, in the first 52 weeks
+    subcontracts_ended: list[dict[str, int]]  # provider, week, participants moved
 
     @property
     def size(self) -> int:
@@ -148,7 +151,18 @@ class _Run:
         self.streak = np.zeros(len(world.scenario.providers), np.int64)
         self.policy = world.policy  # this week's: effectiveness moves with capabilities
         self.has_subcontractors = bool((world.payee != np.arange(world.payee.size)).any())
-        self.referred_on = np.zeros(len(world.scenario.providers), np.int64)
+        self.referred_on = np.zeros(n_providers, np.int64)  # by prime, to tier 1
+        self.received = np.zeros(n_providers, np.int64)  # by subcontractor
+        self.received_first_year = np.zeros(n_providers, np.int64)
+        self.sent_to = np.full(n, -1, np.int64)  # [participant] the tier-1 subcontractor, if any
+        self.returns: dict[int, list[tuple[IntArray, IntArray]]] = {}  # week -> spot returns
+        self.subcontracts_ended: list[dict[str, int]] = []
+        self.management_fee = np.array(
+            [
+                0.0 if c.subcontract is None else c.subcontract.management_fee.value
+                for c in world.contracts
+            ]
+        )
         relationships = world.scenario.relationships
         self.capabilities = (
             None if relationships is None else Capabilities(relationships, world.scenario)
@@ -156,7 +170,9 @@ class _Run:
         self.referral_weeks = int(
             np.searchsorted(self.first, people.size)
         )  # last referral week + 1
-        self.year_ends = _year_ends(world) if world.scenario.management else {}
+        chains = world.scenario.supply_chains
+        ends_subcontracts = chains is not None and chains.end_below is not None
+        self.year_ends = _year_ends(world) if world.scenario.management or ends_subcontracts else {}
         areas = [a.id for a in world.scenario.areas]
         self.provider_area = np.array([areas.index(p.area) for p in world.scenario.providers])
 
@@ -179,6 +195,7 @@ class _Run:
         self.active = np.concatenate([self.active, new])
         self.tally.arrivals(w, people.group[new], people.provider[new])
         self.cash.arrive(new)
+        self._back_from_specialists(w)
         self._refer_on(w, new)
         active = self.active
         k = w - people.referral_week[active]
@@ -249,38 +266,71 @@ class _Run:
             self.capabilities.week(self.cash.trading, surplus, self.referral_weeks - w)
 
     def _refer_on(self, w: int, new: IntArray) -> None:
-        """A prime refers a newcomer to one of its subcontractors (at random) when that pays it
-        better than keeping them: when the expected payments it would keep, (1 - management fee)
-        of stake × its chance estimate over the attachment, are worth less than the minimum
-        contact it would owe them in-house. So it keeps the job-ready and passes on the hardest
-        to help; how many that is, against what its bid planned, is an outcome."""
+        """Primes pass newcomers down their supply chains when that pays them.
+
+        Tier 1: a prime refers a newcomer on (to one of its trading end-to-end subcontractors, at
+        random) when the expected payments it would keep, (1 - management fee) of stake × its
+        chance estimate over the attachment, are worth less than the minimum contact it would owe
+        them in-house. So it keeps the job-ready and passes on the hardest to help.
+        Tier 2: for a newcomer it keeps, it buys a specialist's intervention (from a trading
+        specialist at random) when the rise in its expected payments from the specialist's
+        service over the spot weeks is worth more than the spot price. How many each
+        subcontractor receives, against what the bid planned, is an outcome."""
         world, people = self.world, self.people
         if not self.has_subcontractors or not new.size:
             return
-        payee = world.payee
-        trading = self.cash.trading
         prime = people.provider[new]
         stake, chance = self._expected(w, new)
-        weeks = world.attachment_weeks
-        window = 1.0 - (1.0 - chance) ** weeks
-        contact = world.policy.minimum_contact_hours * weeks * world.policy.cost_per_hour[prime]
-        fee = np.array(
-            [
-                0.0 if c.subcontract is None else c.subcontract.management_fee.value
-                for c in world.contracts
-            ]
-        )[self.contract[new]]
-        refer = (1.0 - fee) * stake * window < contact
         rng = self._rng(REFERRAL_STREAM, w)
         draws = rng.random(new.size)
-        for p in np.unique(prime[refer]):
-            subs = np.flatnonzero((payee == p) & (np.arange(payee.size) != p) & trading)
-            if not subs.size:
-                continue
-            these = new[refer & (prime == p)]
-            pick = subs[(draws[refer & (prime == p)] * subs.size).astype(np.int64)]
-            self._move(these, pick)
-            self.referred_on[p] += these.size
+        weeks = world.attachment_weeks
+        contact = world.policy.minimum_contact_hours * weeks * world.policy.cost_per_hour[prime]
+        kept = (1.0 - self.management_fee[self.contract[new]]) * stake
+        refer = kept * _window(chance, weeks) < contact
+        end_to_end = self._pick(prime, refer, draws, tier=1)
+        sent = end_to_end >= 0
+        self._hand_over(w, new[sent], end_to_end[sent])
+        self.sent_to[new[sent]] = end_to_end[sent]
+        np.add.at(self.referred_on, prime[sent], 1)
+        chains = world.scenario.supply_chains
+        if chains is None:
+            return
+        specialist = self._pick(prime, ~sent, rng.random(new.size), tier=2)
+        rows = np.flatnonzero(specialist >= 0)
+        spot = chains.spot_weeks.value
+        uplift = 1.0 + world.policy.service_effect * self.policy.effectiveness[specialist[rows]]
+        gain = _window(np.minimum(chance[rows] * uplift, 1.0), spot) - _window(chance[rows], spot)
+        bought = rows[stake[rows] * gain > chains.spot_price_gbp.value]
+        if not bought.size:
+            return
+        self._hand_over(w, new[bought], specialist[bought])
+        self.cash.spot(w, prime[bought], specialist[bought], chains.spot_price_gbp.value)
+        self.returns.setdefault(w + spot, []).append((new[bought], specialist[bought]))
+
+    def _pick(self, prime: IntArray, rows: BoolArray, draws: FloatArray, tier: int) -> IntArray:
+        """For each row, one of its prime's trading subcontractors of `tier` (-1: none)."""
+        payee, trading = self.world.payee, self.cash.trading
+        chosen = np.full(prime.size, -1, np.int64)
+        for p in np.unique(prime[rows]):
+            subs = np.flatnonzero((payee == p) & (self.world.tier == tier) & trading)
+            if subs.size:
+                mine = rows & (prime == p)
+                chosen[mine] = subs[(draws[mine] * subs.size).astype(np.int64)]
+        return chosen
+
+    def _hand_over(self, w: int, who: IntArray, to: IntArray) -> None:
+        """Participants go to a subcontractor: counted against its prime's plan."""
+        self._move(who, to)
+        np.add.at(self.received, to, 1)
+        if w < 52:
+            np.add.at(self.received_first_year, to, 1)
+
+    def _back_from_specialists(self, w: int) -> None:
+        """Spot interventions that end this week: participants go back to their prime (unless an
+        exit has moved them already)."""
+        for who, specialist in self.returns.pop(w, []):
+            still = who[self.people.provider[who] == specialist]
+            self._move(still, self.world.payee[self.people.provider[still]])
 
     def _expected(self, w: int, who: IntArray) -> tuple[FloatArray, FloatArray]:
         """Each newcomer's stake (outcome fee and sustainment) and the prime's weekly chance
@@ -389,6 +439,29 @@ class _Run:
                 )
             for provider in decisions.terminated:
                 self._exit(w, provider, self.terminations)
+            self._end_subcontracts(w, first, last, holds)
+
+    def _end_subcontracts(self, w: int, first: int, last: int, holds: BoolArray) -> None:
+        """A prime ends a tier-1 subcontract whose job-outcome rate in the contract year (outcomes
+        triggered in the year over referrals in the year) is below `end_below` of its own
+        in-house rate; the subcontractor's caseload comes back to the prime."""
+        chains = self.world.scenario.supply_chains
+        if chains is None or chains.end_below is None:
+            return
+        people, world = self.people, self.world
+        outcome_day = self.book.treated.outcome_day
+        unit = np.where(self.sent_to >= 0, self.sent_to, self.payee)  # first served by
+        n = world.payee.size
+        referred = (people.referral_day >= first) & (people.referral_day <= last)
+        achieved = (outcome_day >= first) & (outcome_day <= last)
+        referrals = np.bincount(unit[referred], minlength=n)
+        rate = np.bincount(unit[achieved], minlength=n) / np.maximum(referrals, 1)
+        least = 1 if chains.end_minimum_referrals is None else chains.end_minimum_referrals.value
+        judged = (world.tier == 1) & holds & self.cash.trading & (referrals >= least)
+        prime = world.payee
+        poor = judged & (rate < chains.end_below.value * rate[prime]) & (referrals[prime] > 0)
+        for sub in np.flatnonzero(poor):
+            self._exit(w, int(sub), self.subcontracts_ended)
 
     def _allocate(self, w: int, active: IntArray, k: IntArray, attached: BoolArray) -> FloatArray:
         world, people, state = self.world, self.people, self.book.treated
@@ -493,7 +566,15 @@ class _Run:
             capabilities=self.capabilities,
             payee=self.payee,
             referred_on=self.referred_on,
+            received=self.received,
+            received_first_year=self.received_first_year,
+            subcontracts_ended=self.subcontracts_ended,
         )
+
+
+def _window(chance: FloatArray, weeks: int) -> FloatArray:
+    """The chance of at least one success in `weeks` weeks at a weekly `chance`."""
+    return np.asarray(1.0 - (1.0 - chance) ** weeks, np.float64)
 
 
 def _management_rules(world: World, contract: int) -> ManagementRules:

@@ -46,6 +46,7 @@ class World:
     fixed_cost: FloatArray  # [provider] pounds a week, scaled
     credit_line: FloatArray  # [provider] pounds, scaled
     payee: IntArray  # [provider] who the commissioner pays: its prime for a subcontractor
+    tier: IntArray  # [provider] 0 a prime, 1 an end-to-end subcontractor, 2 a spot specialist
 
     @property
     def weeks(self) -> int:
@@ -92,6 +93,9 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         policy=_policy(scenario),
         daily_earnings=weekly_earnings / 7.0,
         payee=_payees(scenario, contracts, provider_contract, label),
+        tier=np.array(
+            [0 if p.prime is None else (p.tier or 1) for p in scenario.providers], np.int64
+        ),
         fixed_cost=_per_provider(scenario, "fixed_cost_per_week") * scenario.scale,
         credit_line=_per_provider(scenario, "credit_line") * scenario.scale,
     )

@@ -141,6 +141,17 @@ class Provider(Strict):
         "own; its prime refers participants to it and passes payments on under the contract's "
         "subcontract terms)",
     )
+    tier: Literal[1, 2] | None = Field(
+        default=None,
+        description="for a subcontractor: 1, end-to-end (serves the participants its prime refers "
+        "on for the whole attachment; payments pass down), or 2, a specialist its prime buys on "
+        "the spot per participant (see supply_chains); default 1",
+    )
+    planned_share: Sourced[Fraction] | None = Field(
+        default=None,
+        description="for a subcontractor: the share of its prime's referrals the bid planned to "
+        "send it (set against what it receives)",
+    )
     area: Identifier
     sector: Literal["private", "voluntary", "public"]
     contract: str = Field(min_length=1, description="a contract preset name or .toml file")
@@ -237,6 +248,29 @@ class Relationships(Strict):
     innovation_weight: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]]
 
 
+class SupplyChains(Strict):
+    """How primes deal with their subcontractors after the award."""
+
+    spot_price_gbp: Sourced[Money] = Field(
+        description="what a prime pays a tier-2 specialist for each participant it buys a "
+        "specialist intervention for (paid after the subcontract's payment lag)"
+    )
+    spot_weeks: Sourced[PositiveInt] = Field(
+        description="weeks a specialist serves a participant bought on the spot before they go "
+        "back to the prime"
+    )
+    end_below: Sourced[Fraction] | None = Field(
+        default=None,
+        description="a prime ends a tier-1 subcontract whose job-outcome rate in a contract year "
+        "is below this share of its own (default: never)",
+    )
+    end_minimum_referrals: Sourced[PositiveInt] | None = Field(
+        default=None,
+        description="referrals in the year a subcontractor needs before its prime judges it "
+        "(default 1)",
+    )
+
+
 class Management(Strict):
     """How the commissioner manages providers at each contract year's end (see
     `pbrlab.commissioning.management`)."""
@@ -301,6 +335,10 @@ class Scenario(Strict):
     relationships: Relationships | None = Field(
         default=None, description="innovation and local ties; without them effectiveness is fixed"
     )
+    supply_chains: SupplyChains | None = Field(
+        default=None,
+        description="spot purchase and ending of subcontracts; needed when a provider is tier 2",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -327,6 +365,19 @@ class Scenario(Strict):
                 raise FieldError(
                     ("providers", p, "area"),
                     f"expected one of the scenario's areas; found {provider.area!r}",
+                )
+            if provider.prime is None and (
+                provider.tier is not None or provider.planned_share is not None
+            ):
+                raise FieldError(
+                    ("providers", p, "tier" if provider.tier is not None else "planned_share"),
+                    "expected a subcontractor (a provider with a prime); found a prime",
+                )
+            if provider.tier == 2 and self.supply_chains is None:
+                raise FieldError(
+                    ("providers", p, "tier"),
+                    "expected a [supply_chains] section (spot price and weeks) for a tier-2 "
+                    "specialist; found none",
                 )
             prime = primes.get(provider.prime or "")
             if provider.prime is not None and (
