@@ -19,7 +19,7 @@ def assumed(value: Any) -> dict[str, Any]:
 
 def reference(scale: float, seed: int = 2011, **changes: Any) -> Scenario:
     """The work-programme-2011 preset at `scale`, with `changes` laid over it."""
-    data, label = scenario_data("work-programme-2011")
+    data, label = scenario_data("work-programme-2011-core")
     data = overlay(data, {"scale": scale, "seed": seed, **changes})
     return config.validate(Scenario, data, label)
 
@@ -29,7 +29,7 @@ def behaviour(**values: float) -> dict[str, Any]:
 
 
 def all_providers_hold(contract: Path | str) -> dict[str, Any]:
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     return {"providers": [{"id": p["id"], "contract": str(contract)} for p in data["providers"]]}
 
 
@@ -84,7 +84,7 @@ def with_subcontractors(
     """Every prime of the reference scenario with one voluntary end-to-end subcontractor
     (national-scale hours, cash and weekly overheads; planned 20% of referrals) and, with
     `specialists`, one tier-2 specialist (planned 5%) bought at the SPOT terms."""
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     providers: list[dict[str, Any]] = []
     for p in data["providers"]:
         held = contract or p["contract"]

@@ -31,7 +31,14 @@ PRESET = "work-programme-2011"
 SCALE = "0.002"
 SEED = "7"
 OTHER_SEED = "8"
-OUTPUTS = ("timeseries.parquet", "cohorts.parquet", "events.parquet", "summary.json")
+OUTPUTS = (
+    "timeseries.parquet",
+    "cohorts.parquet",
+    "events.parquet",
+    "bids.parquet",
+    "chains.parquet",
+    "summary.json",
+)
 RECORDS = ("participants.parquet", "spells.parquet", "ledger.parquet")
 TABLES = ("timeseries.parquet", "cohorts.parquet")
 PROVENANCE_KEYS = {
@@ -306,7 +313,15 @@ BAD_CASES = [
         ("{file}",),
         "{file}",
         ["providers[cpa02-a4e].contract", "no-such-contract", "work-programme-2011"],
-        overlay('[[providers]]\nid = "cpa02-a4e"\ncontract = "no-such-contract"\n'),
+        'extends = "work-programme-2011-core"\n'
+        '[[providers]]\nid = "cpa02-a4e"\ncontract = "no-such-contract"\n',
+    ),
+    BadCase(
+        "market-contract-not-a-preset",
+        ("{file}",),
+        "{file}",
+        ["market.contract", "no-such-contract", "work-programme-2011"],
+        overlay('[market]\ncontract = "no-such-contract"\n'),
     ),
 ]
 

@@ -35,7 +35,7 @@ def relationships(**values: float) -> dict[str, object]:
 
 def test_ties_grow_with_time_alone_whatever_the_money() -> None:
     rich = simulate(build_world(reference(0.002, **relationships())))
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     poor_cash = [{"id": p["id"], "starting_cash": assumed(1.0)} for p in data["providers"]]
     poor = simulate(build_world(reference(0.002, providers=poor_cash, **relationships())))
     assert rich.capabilities is not None and poor.capabilities is not None
@@ -46,7 +46,7 @@ def test_ties_grow_with_time_alone_whatever_the_money() -> None:
 
 def test_innovation_grows_only_with_a_surplus_and_a_long_enough_horizon() -> None:
     start = {"innovation_growth": 0.01, "innovation_decay": 0.01}
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     seeded = [{"id": p["id"], "innovation": assumed(0.5)} for p in data["providers"]]
     short = simulate(build_world(reference(0.002, providers=seeded, **relationships(**start))))
     never = simulate(
@@ -86,7 +86,7 @@ def affected_outcomes(sim: Simulation, reference_run: Simulation) -> int:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_ties_lost_at_an_exit_cost_the_area_outcomes_afterwards(seed: int) -> None:
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     providers = [
         {
             "id": p["id"],

@@ -41,7 +41,7 @@ def outcome_only_contract(folder: Path) -> Path:
 
 def run(contract: str, seed: int = 1, finance: dict[str, Any] | None = None) -> Simulation:
     """Every provider with the same overheads; every other one with thin reserves."""
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     providers = [
         {
             "id": p["id"],

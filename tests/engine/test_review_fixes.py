@@ -44,7 +44,7 @@ def test_an_exit_ends_delivery_fees_but_not_what_was_earned() -> None:
 
 
 def test_discounts_that_look_alike_are_still_two_contracts() -> None:
-    data, _ = scenario_data("work-programme-2011")
+    data, _ = scenario_data("work-programme-2011-core")
     first, second = data["providers"][:2]
     providers = [
         {"id": first["id"], "bid_discount": assumed(0.0999871)},

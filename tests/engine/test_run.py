@@ -27,7 +27,7 @@ TABLES = ("timeseries.parquet", "cohorts.parquet")
 @pytest.fixture(scope="module")
 def first(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationRun, Path]:
     out = tmp_path_factory.mktemp("first")
-    return run_scenario("work-programme-2011", out, scale=SCALE, with_records=True), out
+    return run_scenario("work-programme-2011-core", out, scale=SCALE, with_records=True), out
 
 
 def without_time(summary: dict[str, Any]) -> dict[str, Any]:
@@ -38,8 +38,8 @@ def test_same_seed_same_outputs_different_seed_different(
     first: tuple[SimulationRun, Path], tmp_path: Path
 ) -> None:
     result, out = first
-    again = run_scenario("work-programme-2011", tmp_path / "again", scale=SCALE)
-    other = run_scenario("work-programme-2011", tmp_path / "other", scale=SCALE, seed=7)
+    again = run_scenario("work-programme-2011-core", tmp_path / "again", scale=SCALE)
+    other = run_scenario("work-programme-2011-core", tmp_path / "other", scale=SCALE, seed=7)
     for name in TABLES:
         table = pq.read_table(out / name)
         assert table.equals(pq.read_table(tmp_path / "again" / name))

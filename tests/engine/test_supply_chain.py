@@ -171,21 +171,24 @@ def test_a_dearer_specialist_is_bought_for_fewer_participants() -> None:
     assert dear < 0.5 * cheap
 
 
-def test_primes_end_the_subcontracts_that_do_worse_than_they_do() -> None:
+def ending(end_below: float | None) -> Simulation:
     chain = with_subcontractors()
-    chain["supply_chains"] = {
-        "spot_price_gbp": assumed(300.0),
-        "spot_weeks": assumed(13),
-        "end_below": assumed(0.9),
-        "end_minimum_referrals": assumed(5),
-    }
-    sim = simulate(build_world(reference(0.003, **chain)))
+    chain["supply_chains"] = {"spot_price_gbp": assumed(300.0), "spot_weeks": assumed(13)}
+    if end_below is not None:
+        chain["supply_chains"]["end_below"] = assumed(end_below)
+        chain["supply_chains"]["end_minimum_expected"] = assumed(3.0)
+    return simulate(build_world(reference(0.005, **chain)))
+
+
+def test_primes_end_the_subcontracts_that_do_worse_than_they_would() -> None:
+    sim = ending(1.0)
     ended = np.array([e["provider"] for e in sim.subcontracts_ended], np.int64)
-    assert ended.size >= 5
+    assert ended.size >= 3
     assert (sim.world.tier[ended] == 1).all() and (sim.cash.exit_week[ended] >= 0).all()
     # Their caseloads went back to their primes: only people whose attachment had ended stay.
     stayed = np.flatnonzero(np.isin(sim.people.provider, ended))
     since = sim.cash.exit_week[sim.people.provider[stayed]] - sim.people.referral_week[stayed]
     assert (since >= sim.world.attachment_weeks - 1).all()
-    kept = simulate(build_world(reference(0.003, **with_subcontractors())))
-    assert not kept.subcontracts_ended
+    # A more tolerant prime ends fewer; one with no rule, none.
+    assert len(ending(0.3).subcontracts_ended) < ended.size
+    assert not ending(None).subcontracts_ended

@@ -3,6 +3,7 @@ promises can be set against what they achieve."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pyarrow as pa
@@ -16,14 +17,14 @@ from pbrlab.market.awards import tender
 from pbrlab.market.load import load_market
 from pbrlab.payments.engine import compute_ledger
 from pbrlab.scenarios.model import Scenario
-from variants import reference
+from variants import SPOT, reference
 
 PRESET = Path(load_market.__code__.co_filename).parent / "presets" / "gb-2011.toml"
 PLAN = {"market": "gb-2011", "contract": "work-programme-2011"}
 
 
 def tendered(scale: float, market: str = "gb-2011", seed: int = 2011) -> Scenario:
-    return reference(scale, seed, market={**PLAN, "market": market})
+    return reference(scale, seed, market={**PLAN, "market": market}, supply_chains=SPOT)
 
 
 def test_without_a_market_plan_there_is_no_tender() -> None:
@@ -35,11 +36,12 @@ def test_each_area_keeps_its_places_and_gives_them_to_its_winning_bids() -> None
     bought = tender(scenario)
     assert bought is not None
     before = [p.area for p in scenario.providers]
-    after = [p.area for p in bought.scenario.providers]
+    after = [p.area for p in bought.scenario.providers if p.prime is None]
     assert sorted(before) == sorted(after)
     bids = bought.round.bids
     market = load_market("gb-2011")
-    for provider, row in zip(bought.scenario.providers, bought.bid_of_provider, strict=True):
+    primes = [p for p in bought.scenario.providers if p.prime is None]
+    for provider, row in zip(primes, bought.bid_of_provider, strict=True):
         organisation = market.organisations[int(bids.bidder[row])]
         assert bids.won[row]
         assert bought.round.lots.areas[int(bids.area[row])] == provider.area
@@ -135,4 +137,13 @@ def test_the_event_trail_has_every_bid_award_and_share_shift(
     assert dates == sorted(dates)
     awarded = {(e["organisation_id"], e["area_id"]) for e in events if e["event"] == "award"}
     providers = result.simulation.world.scenario.providers
-    assert awarded == {(p.id.removeprefix(f"{p.area}-"), p.area) for p in providers}
+    primes = [p for p in providers if p.prime is None]
+    assert awarded == {(p.id.removeprefix(f"{p.area}-"), p.area) for p in primes}
+    subcontracts = [e for e in events if e["event"] == "subcontract"]
+    subs = {p.id: p for p in providers if p.prime is not None}
+    assert len(subcontracts) == len(subs) > 40
+    for event in subcontracts:
+        assert subs[event["organisation_id"]].prime == event["counterparty_id"]
+        assert re.search(
+            r"(informal|routine|reactive|opportunistic|calculated) pattern", event["detail"]
+        )

@@ -69,6 +69,7 @@ LOTS = Lots(
     areas=tuple(f"area-{a}" for a in range(8)),
     places=np.array([2, 3, 2, 2, 3, 2, 2, 2]),
     area_factor=np.linspace(0.8, 1.2, 8),
+    share=np.full(8, 1 / 8),
 )
 
 

@@ -17,7 +17,7 @@ from referencing.jsonschema import DRAFT4
 
 from pbrlab.engine.run import SimulationRun, run_scenario
 from pbrlab.report.ocds import release_package
-from variants import reference, with_subcontractors
+from variants import SPOT, reference, with_subcontractors
 
 SCHEMAS = Path(__file__).parents[1] / "data" / "ocds" / "1__1__5"
 
@@ -60,7 +60,7 @@ def problems(validator: Any, package: dict[str, Any]) -> list[str]:
 def tendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulationRun, Path]:
     out = tmp_path_factory.mktemp("tendered")
     plan = {"market": "gb-2011", "contract": "work-programme-2011"}
-    return run_scenario(reference(0.002, market=plan), out), out
+    return run_scenario(reference(0.002, market=plan, supply_chains=SPOT), out), out
 
 
 def test_a_tendered_run_is_a_valid_release_package(

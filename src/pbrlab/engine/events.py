@@ -1,5 +1,6 @@
-"""The event trail: every procurement, bid, award, share shift, termination and insolvency of a run
-as one table, for audit and for open-data export. (Payments are in the timeseries and, with
+"""The event trail: every procurement, bid, award, subcontract (with the driver and pattern by
+which the prime found the subcontractor), share shift, termination, insolvency and ended
+subcontract of a run as one table, for audit and for open-data export. (Payments are in the timeseries and, with
 `--records`, the ledger, one row each.)"""
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import pyarrow as pa
 
 from pbrlab.engine.simulate import Simulation
 from pbrlab.market.awards import Tender
+from pbrlab.market.model import DRIVERS, PATTERNS
+from pbrlab.market.supply import pool_ids
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -67,20 +70,57 @@ def _procurement(sim: Simulation, tender: Tender | None) -> list[dict[str, Any]]
                     f"{bids.discount[i]:.4f}; score {bids.score[i]:.4f}",
                 }
             )
+    return rows + _subcontracts(sim, tender)
+
+
+def _subcontracts(sim: Simulation, tender: Tender) -> list[dict[str, Any]]:
+    """One row per subcontract signed at the award, with how the prime found the subcontractor."""
+    chains, signed = tender.round.chains, tender.signed
+    if chains is None or signed is None:
+        return []
+    day = _day(sim.world.week_start[0])
+    providers = sim.world.scenario.providers
+    by_id = {p.id: p for p in providers}
+    primes = [p for p in providers if p.prime is None]
+    prime_of_bid = {int(b): primes[i].id for i, b in enumerate(tender.bid_of_provider)}
+    ids = pool_ids(tender.round.pool, tender.round.lots.areas) if tender.round.pool else []
+    rows = []
+    for row in np.flatnonzero(signed):
+        sub = by_id[ids[int(chains.member[row])]]
+        rows.append(
+            {
+                "date": day,
+                "event": "subcontract",
+                "organisation_id": sub.id,
+                "counterparty_id": prime_of_bid[int(chains.bid[row])],
+                "area_id": sub.area,
+                "value": None if sub.planned_share is None else sub.planned_share.value,
+                "detail": f"tier {sub.tier}; planned share of the prime's referrals (value); "
+                f"found by a {DRIVERS[int(chains.driver[row])]} driver, "
+                f"{PATTERNS[int(chains.pattern[row])]} pattern",
+            }
+        )
     return rows
 
 
 def _market_moves(sim: Simulation) -> list[dict[str, Any]]:
     providers, groups = sim.world.scenario.providers, sim.world.scenario.groups
     rows: list[dict[str, Any]] = []
-    for name, events in (("insolvency", sim.insolvencies), ("termination", sim.terminations)):
+    exits = (
+        ("insolvency", sim.insolvencies),
+        ("termination", sim.terminations),
+        ("subcontract_ended", sim.subcontracts_ended),
+    )
+    for name, events in exits:
         for e in events:
+            provider = providers[e["provider"]]
             rows.append(
                 {
                     "date": _day(sim.world.week_start[e["week"]]),
                     "event": name,
-                    "organisation_id": providers[e["provider"]].id,
-                    "area_id": providers[e["provider"]].area,
+                    "organisation_id": provider.id,
+                    "counterparty_id": provider.prime,
+                    "area_id": provider.area,
                     "count": e["moved"],
                     "detail": "participants moved to other providers (count)",
                 }

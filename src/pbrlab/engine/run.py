@@ -86,6 +86,8 @@ def run_scenario(
     if bought is not None:
         summary["procurement"] = bought.summary(outputs.provider_rates_24m(sim))
         tables["bids.parquet"] = bought.round.table()
+        if bought.signed is not None:
+            tables["chains.parquet"] = bought.round.chain_table(bought.signed)
     if with_records:
         tables["participants.parquet"] = records.participant_table(sim)
         tables["spells.parquet"] = records.spell_table(sim)

@@ -439,27 +439,30 @@ class _Run:
                 )
             for provider in decisions.terminated:
                 self._exit(w, provider, self.terminations)
-            self._end_subcontracts(w, first, last, holds)
+            self._end_subcontracts(w, last, holds)
 
-    def _end_subcontracts(self, w: int, first: int, last: int, holds: BoolArray) -> None:
-        """A prime ends a tier-1 subcontract whose job-outcome rate in the contract year (outcomes
-        triggered in the year over referrals in the year) is below `end_below` of its own
-        in-house rate; the subcontractor's caseload comes back to the prime."""
+    def _end_subcontracts(self, w: int, last: int, holds: BoolArray) -> None:
+        """At a contract year's end a prime ends a tier-1 subcontract whose job outcomes so far are
+        below `end_below` of what its own in-house rates, group by group, would have given the
+        same referrals, once those rates would have given enough outcomes to judge by. The
+        caseload comes back to the prime."""
         chains = self.world.scenario.supply_chains
         if chains is None or chains.end_below is None:
             return
         people, world = self.people, self.world
+        n, n_groups = world.payee.size, len(world.scenario.groups)
         outcome_day = self.book.treated.outcome_day
         unit = np.where(self.sent_to >= 0, self.sent_to, self.payee)  # first served by
-        n = world.payee.size
-        referred = (people.referral_day >= first) & (people.referral_day <= last)
-        achieved = (outcome_day >= first) & (outcome_day <= last)
-        referrals = np.bincount(unit[referred], minlength=n)
-        rate = np.bincount(unit[achieved], minlength=n) / np.maximum(referrals, 1)
-        least = 1 if chains.end_minimum_referrals is None else chains.end_minimum_referrals.value
-        judged = (world.tier == 1) & holds & self.cash.trading & (referrals >= least)
-        prime = world.payee
-        poor = judged & (rate < chains.end_below.value * rate[prime]) & (referrals[prime] > 0)
+        referred = people.referral_day <= last
+        achieved = referred & (outcome_day <= last)
+        cell = unit * n_groups + people.group
+        referrals = np.bincount(cell[referred], minlength=n * n_groups).reshape(n, n_groups)
+        outcomes = np.bincount(cell[achieved], minlength=n * n_groups).reshape(n, n_groups)
+        in_house = outcomes / np.maximum(referrals, 1)  # meaningful for primes
+        expected = (referrals * in_house[world.payee]).sum(axis=1)
+        least = chains.end_minimum_expected.value if chains.end_minimum_expected else 1.0
+        judged = (world.tier == 1) & holds & self.cash.trading & (expected >= least)
+        poor = judged & (outcomes.sum(axis=1) < chains.end_below.value * expected)
         for sub in np.flatnonzero(poor):
             self._exit(w, int(sub), self.subcontracts_ended)
 

@@ -13,23 +13,29 @@ from typing import Any
 
 import numpy as np
 
-from pbrlab.arrays import FloatArray, IntArray
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import Sourced
+from pbrlab.contracts.load import load_contract
 from pbrlab.errors import InputError
 from pbrlab.market.load import load_market
+from pbrlab.market.model import SECTORS
 from pbrlab.market.procurement import Lots, Round, mean_or_none, procure
+from pbrlab.market.supply import first_claims, pool_ids
 from pbrlab.scenarios.model import Provider, Scenario
 
 
 @dataclass(frozen=True)
 class Tender:
-    scenario: Scenario  # with the awarded providers
+    scenario: Scenario  # with the awarded providers and their supply chains
     round: Round
-    bid_of_provider: IntArray  # [provider] row of its winning bid in round.bids
+    bid_of_provider: IntArray  # [prime provider] row of its winning bid in round.bids
+    signed: BoolArray | None = None  # [named subcontractor] signed with the winner that named it
 
     def summary(self, realised_rate: FloatArray) -> dict[str, Any]:
         """The round's summary, with each award's promise set against what it achieved."""
         promised = self.round.bids.promised_rate[self.bid_of_provider]
+        primes = [i for i, p in enumerate(self.scenario.providers) if p.prime is None]
+        realised_rate = realised_rate[primes]
         known = np.isfinite(realised_rate)
         ratio = realised_rate[known] / promised[known]
         return {
@@ -50,7 +56,23 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
         raise InputError(label, "market.market", f"cannot load {plan.market!r}: {exc}") from None
     if any(p.prime is not None for p in scenario.providers):
         raise InputError(
-            label, "market", "expected no subcontractors with a market plan (not supported yet)"
+            label,
+            "market",
+            "expected no subcontractors with a market plan (the market's bids name them)",
+        )
+    try:
+        load_contract(plan.contract)
+    except InputError as exc:
+        raise InputError(
+            label, "market.contract", f"cannot load {plan.contract!r}: {exc}"
+        ) from None
+    chains = market.supply_chains
+    if chains is not None and chains.tier_2_per_bid.value > 0 and scenario.supply_chains is None:
+        raise InputError(
+            label,
+            "supply_chains",
+            f"expected a [supply_chains] section (spot price and weeks) for the tier-2 "
+            f"specialists the {market.id} market's bids name; found none",
         )
     lots = Lots.of(scenario)
     result = procure(market, lots, scenario.seed)
@@ -90,5 +112,68 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
                 )
             )
             bid_rows.append(int(row))
+    signed = None
+    if result.chains is not None:
+        signed = first_claims(result.chains, np.array(bid_rows, np.int64))
+        providers = _with_chains(providers, result, np.array(bid_rows, np.int64), signed)
     awarded_scenario = scenario.model_copy(update={"providers": providers})
-    return Tender(awarded_scenario, result, np.array(bid_rows, np.int64))
+    return Tender(awarded_scenario, result, np.array(bid_rows, np.int64), signed)
+
+
+def _with_chains(
+    primes: list[Provider], result: Round, bid_rows: IntArray, signed: BoolArray
+) -> list[Provider]:
+    """Each prime followed by the subcontractors that signed with it. A subcontractor's planned
+    share is its tier's share over the names a bid gives that tier; its adviser hours are that
+    share of its prime's place, whose own hours shrink by its tier-1 subcontractors' shares; it
+    starts with its reserves and pays overheads of `overhead_share` of its planned delivery cost."""
+    rules = result.market.supply_chains
+    assert rules is not None and result.pool is not None and result.chains is not None
+    pool, chains = result.pool, result.chains
+    ids = pool_ids(pool, result.lots.areas)
+    per_name = {
+        1: rules.tier_1_planned_share.value / max(rules.tier_1_per_bid.value, 1),
+        2: rules.tier_2_planned_share.value / max(rules.tier_2_per_bid.value, 1),
+    }
+    providers: list[Provider] = []
+    for prime, bid in zip(primes, bid_rows, strict=True):
+        members = chains.member[signed & (chains.bid == bid)]
+        end_to_end = int((pool.tier[members] == 1).sum())
+        hours = prime.adviser_hours_per_week.value
+        in_house = 1.0 - per_name[1] * end_to_end
+        providers.append(
+            prime.model_copy(
+                update={"adviser_hours_per_week": _derived(hours * in_house, "its bid's plan")}
+            )
+        )
+        for m in members:
+            tier = int(pool.tier[m])
+            share = per_name[tier]
+            weekly_cost = share * hours * prime.cost_per_hour.value
+            providers.append(
+                Provider(
+                    id=ids[m],
+                    name=f"Subcontractor {ids[m]} (tier {tier})",
+                    organisation=ids[m],
+                    prime=prime.id,
+                    tier=1 if tier == 1 else 2,
+                    planned_share=_derived(share, "its prime's bid"),
+                    area=prime.area,
+                    sector=SECTORS[int(pool.sector[m])],
+                    contract=prime.contract,
+                    bid_discount=prime.bid_discount,
+                    adviser_hours_per_week=_derived(share * hours, "its planned share"),
+                    cost_per_hour=prime.cost_per_hour,
+                    starting_cash=_derived(float(pool.reserves[m]), "the pool's reserves"),
+                    fixed_cost_per_week=_derived(
+                        rules.overhead_share.value * weekly_cost, "the market's overhead share"
+                    ),
+                    effectiveness=_derived(float(pool.effectiveness[m]), "the pool"),
+                    innovation=_derived(float(pool.innovation[m]), "the pool"),
+                )
+            )
+    return providers
+
+
+def _derived(value: float, how: str) -> Sourced[float]:
+    return Sourced[float](value=round(value, 6), assumption=f"derived from {how} in the tender")

@@ -15,12 +15,19 @@ from pbrlab.contracts.model import (
     Fraction,
     Identifier,
     Money,
+    PositiveInt,
     Sourced,
     Strict,
     ids_not_repeated,
+    one_kind_of_evidence,
 )
 
 Sector = Literal["private", "voluntary", "public"]
+SECTORS: tuple[Sector, ...] = ("private", "voluntary", "public")
+Driver = Literal["internal_need", "third_party_push", "provider_pull"]
+DRIVERS: tuple[Driver, ...] = ("internal_need", "third_party_push", "provider_pull")
+Pattern = Literal["informal", "routine", "reactive", "opportunistic", "calculated"]
+PATTERNS: tuple[Pattern, ...] = ("informal", "routine", "reactive", "opportunistic", "calculated")
 Multiplier = Annotated[StrictFloat, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
 LogRatio = Annotated[StrictFloat, Field(ge=-5.0, le=5.0, allow_inf_nan=False)]
 Spread = Annotated[StrictFloat, Field(ge=0.0, le=5.0, allow_inf_nan=False)]
@@ -86,6 +93,97 @@ class Procurement(Strict):
     weights: Weights
 
 
+def _adds_up_to_one(values: list[float], where: tuple[str, ...]) -> None:
+    total = sum(values)
+    if abs(total - 1.0) > 1e-6:
+        raise FieldError(where, f"expected shares adding up to 1; found {total:.6f}")
+
+
+class Matching(Strict):
+    """How a buyer comes to choose a supplier (behaviour-evidence 7.1): a driver starts the
+    search, and the driver leads to one of five patterns, each a selection rule (see
+    `pbrlab.market.matching`)."""
+
+    drivers: dict[Driver, Fraction] = Field(description="chance of each driver starting a search")
+    patterns: dict[Driver, dict[Pattern, Fraction]] = Field(
+        description="for each driver, the chance of each pattern"
+    )
+    calculated_breadth: PositiveInt = Field(
+        description="candidates a calculated purchase compares (the other patterns look at 1-2)"
+    )
+    source: str | None = Field(default=None, min_length=3)
+    assumption: str | None = Field(default=None, min_length=3)
+
+    @model_validator(mode="after")
+    def _shares(self) -> Matching:
+        one_kind_of_evidence(self.source, self.assumption, "the matching rules")
+        _adds_up_to_one(list(self.drivers.values()), ("drivers",))
+        for driver in self.drivers:
+            if driver not in self.patterns:
+                raise FieldError(
+                    ("patterns",), f"expected the patterns of driver {driver!r}; found none"
+                )
+        for driver, shares in self.patterns.items():
+            _adds_up_to_one(list(shares.values()), ("patterns", driver))
+        return self
+
+
+class SubcontractorPool(Strict):
+    """The organisations primes can name in their supply chains: drawn from these rules (one
+    population per seed) rather than listed, as the record gives counts, not names."""
+
+    count: Sourced[Annotated[int, Field(ge=1, le=100_000)]]
+    voluntary_share: Sourced[Fraction]
+    public_share: Sourced[Fraction]
+    tier_2_share: Sourced[Fraction] = Field(description="share that are tier-2 specialists")
+    median_turnover_gbp: Sourced[Money]
+    turnover_spread: Sourced[Spread] = Field(description="sd of log turnover")
+    reserves_weeks: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=520.0)]] = Field(
+        description="reserves held, in weeks of turnover"
+    )
+    innovation_private: Sourced[Fraction] = Field(description="mean innovation capability")
+    innovation_voluntary: Sourced[Fraction]
+    innovation_public: Sourced[Fraction]
+    innovation_spread: Sourced[Spread] = Field(description="sd of innovation around its mean")
+    effectiveness_spread: Sourced[Spread] = Field(description="sd of log effectiveness around 1")
+    specialist_effect: Sourced[Multiplier] = Field(
+        description="a tier-2 specialist's effectiveness with the participants it is bought for, "
+        "relative to an end-to-end provider's"
+    )
+
+    @model_validator(mode="after")
+    def _sectors(self) -> SubcontractorPool:
+        if self.voluntary_share.value + self.public_share.value > 1.0:
+            raise FieldError(
+                ("public_share",),
+                "expected voluntary_share + public_share no more than 1; found "
+                f"{self.voluntary_share.value + self.public_share.value}",
+            )
+        return self
+
+
+class SupplyChainRules(Strict):
+    """What a bid names: its supply chain, chosen by the matching rules from the pool."""
+
+    pool: SubcontractorPool
+    tier_1_per_bid: Sourced[Annotated[int, Field(ge=0, le=100)]]
+    tier_2_per_bid: Sourced[Annotated[int, Field(ge=0, le=100)]]
+    tier_1_planned_share: Sourced[Fraction] = Field(
+        description="share of its referrals a bid plans to send its tier-1 subcontractors"
+    )
+    tier_2_planned_share: Sourced[Fraction] = Field(
+        description="share of its referrals a bid plans to buy a specialist intervention for"
+    )
+    chain_weight: Sourced[Fraction] = Field(
+        description="weight of the named chain's mean innovation in a bid's quality score"
+    )
+    overhead_share: Sourced[Fraction] = Field(
+        description="a subcontractor's weekly overheads as a share of its planned weekly "
+        "delivery cost"
+    )
+    matching: Matching
+
+
 class Market(Strict):
     """The organisations of a market and the procurement rules of its tenders."""
 
@@ -94,6 +192,9 @@ class Market(Strict):
     description: str = ""
     organisations: list[Organisation] = Field(min_length=1)
     procurement: Procurement
+    supply_chains: SupplyChainRules | None = Field(
+        default=None, description="bids name supply chains from a pool of subcontractors"
+    )
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Market:

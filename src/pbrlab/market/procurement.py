@@ -26,7 +26,8 @@ import numpy as np
 import pyarrow as pa
 
 from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
-from pbrlab.market.model import Market
+from pbrlab.market.model import DRIVERS, PATTERNS, SECTORS, Market
+from pbrlab.market.supply import Chains, Pool, chain_innovation, draw_pool, name_chains, pool_ids
 from pbrlab.scenarios.model import Scenario
 from pbrlab.tables import coded
 
@@ -41,6 +42,7 @@ class Lots:
     areas: tuple[str, ...]
     places: IntArray
     area_factor: FloatArray  # true outcome rates relative to an average area
+    share: FloatArray  # the areas' shares of referrals
 
     @classmethod
     def of(cls, scenario: Scenario) -> Lots:
@@ -58,6 +60,7 @@ class Lots:
             areas=tuple(a.id for a in scenario.areas),
             places=np.array(places, np.int64),
             area_factor=demand / float(np.sum(share * demand)),
+            share=share,
         )
 
 
@@ -80,6 +83,8 @@ class Round:
     lots: Lots
     prequalified: BoolArray  # [organisation]
     bids: Bids
+    pool: Pool | None = None  # potential subcontractors, when bids name supply chains
+    chains: Chains | None = None  # who each bid named, and how it found them
 
     @property
     def awards(self) -> Bids:
@@ -99,6 +104,26 @@ class Round:
                 "discount": pa.array(b.discount),
                 "score": pa.array(b.score),
                 "won": pa.array(b.won),
+            }
+        )
+
+    def chain_table(self, signed: BoolArray) -> pa.Table:
+        """Who each bid named in its supply chain, how it found them (driver and pattern), and
+        whether they signed a subcontract (with the best-scoring winner that named them)."""
+        assert self.pool is not None and self.chains is not None
+        chains, pool, orgs = self.chains, self.pool, self.market.organisations
+        member_ids = pool_ids(pool, self.lots.areas)
+        return pa.table(
+            {
+                "organisation_id": coded(self.bids.bidder[chains.bid], [o.id for o in orgs]),
+                "area_id": coded(pool.area[chains.member], self.lots.areas),
+                "subcontractor_id": pa.array([member_ids[m] for m in chains.member]),
+                "sector": coded(pool.sector[chains.member], list(SECTORS)),
+                "tier": pa.array(pool.tier[chains.member]),
+                "driver": coded(chains.driver, list(DRIVERS)),
+                "pattern": coded(chains.pattern, list(PATTERNS)),
+                "bid_won": pa.array(self.bids.won[chains.bid]),
+                "signed": pa.array(signed),
             }
         )
 
@@ -129,7 +154,14 @@ class Round:
             "mean_promised_rate_winners": mean_or_none(won.promised_rate),
             "mean_true_rate_winners": mean_or_none(won.true_rate),
             "mean_discount_winners": mean_or_none(won.discount),
+            **({} if self.chains is None else {"named_by_pattern": self._patterns()}),
         }
+
+    def _patterns(self) -> dict[str, int]:
+        """How the named subcontractors were found, pattern by pattern."""
+        assert self.chains is not None
+        counts = np.bincount(self.chains.pattern, minlength=len(PATTERNS))
+        return {p: int(c) for p, c in zip(PATTERNS, counts, strict=True)}
 
 
 def procure(market: Market, lots: Lots, seed: int, round_number: int = 0) -> Round:
@@ -161,10 +193,30 @@ def procure(market: Market, lots: Lots, seed: int, round_number: int = 0) -> Rou
         0.0,
         cap,
     )
-    score = _scores(market, lots, bidder, area, promised, discount)
+    pool, chains, quality = _supply_chains(market, lots, bidder, area, seed, round_number)
+    score = _scores(market, lots, bidder, area, promised, discount, quality)
     won = _winners(lots, area, score)
     bids = Bids(bidder, area, true_rate, promised, discount, score, won)
-    return Round(market, lots, prequalified, bids)
+    return Round(market, lots, prequalified, bids, pool, chains)
+
+
+def _supply_chains(
+    market: Market, lots: Lots, bidder: IntArray, area: IntArray, seed: int, round_number: int
+) -> tuple[Pool | None, Chains | None, FloatArray]:
+    """The pool and each bid's named chain (their own stream), and each bid's quality: its own
+    innovation, blended with its chain's by the chain weight."""
+    own = np.array([o.innovation.value for o in market.organisations])[bidder]
+    rules = market.supply_chains
+    if rules is None:
+        return None, None, own
+    rng = np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number, 1))
+    )
+    pool = draw_pool(rules.pool, lots.share, rng)
+    chains = name_chains(rules, pool, bidder, area, len(market.organisations), rng)
+    weight = rules.chain_weight.value
+    quality = (1.0 - weight) * own + weight * chain_innovation(chains, pool, bidder.size)
+    return pool, chains, quality
 
 
 def _scores(
@@ -174,6 +226,7 @@ def _scores(
     area: IntArray,
     promised: FloatArray,
     discount: FloatArray,
+    quality: FloatArray,
 ) -> FloatArray:
     w = market.procurement.weights
     orgs = market.organisations
@@ -184,14 +237,13 @@ def _scores(
     low = np.log(rules.minimum_turnover_gbp.value)
     full = np.log(rules.full_standing_turnover_gbp.value)
     standing = np.clip((np.log(turnover) - low) / (full - low), 0.0, 1.0)
-    innovation = np.array([o.innovation.value for o in orgs])[bidder]
     cap = market.procurement.maximum_discount.value
     price = discount / cap if cap > 0 else np.zeros(bidder.size)
     return np.asarray(
         w.price.value * price
         + w.performance.value * promised / np.where(best[area] > 0, best[area], 1.0)
         + w.financial_standing.value * standing
-        + w.quality.value * innovation,
+        + w.quality.value * quality,
         np.float64,
     )
 

@@ -261,13 +261,14 @@ class SupplyChains(Strict):
     )
     end_below: Sourced[Fraction] | None = Field(
         default=None,
-        description="a prime ends a tier-1 subcontract whose job-outcome rate in a contract year "
-        "is below this share of its own (default: never)",
+        description="at a contract year's end, a prime ends a tier-1 subcontract whose job "
+        "outcomes so far are below this share of what its own in-house rates would have given "
+        "the same referrals (default: never)",
     )
-    end_minimum_referrals: Sourced[PositiveInt] | None = Field(
+    end_minimum_expected: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=1e6)]] | None = Field(
         default=None,
-        description="referrals in the year a subcontractor needs before its prime judges it "
-        "(default 1)",
+        description="the outcomes its in-house rates would have given a subcontractor's "
+        "referrals before the prime judges it (simulated counts; default 1)",
     )
 
 
