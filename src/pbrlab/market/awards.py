@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
-from pbrlab.contracts.model import Sourced
 from pbrlab.contracts.load import load_contract
+from pbrlab.contracts.model import Sourced
 from pbrlab.errors import InputError
 from pbrlab.market.load import load_market
 from pbrlab.market.model import SECTORS
