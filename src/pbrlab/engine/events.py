@@ -1,7 +1,7 @@
 """The event trail: every procurement, bid, award, subcontract (with the driver and pattern by
 which the prime found the subcontractor), share shift, termination, insolvency and ended
-subcontract of a run as one table, for audit and for open-data export. (Payments are in the timeseries and, with
-`--records`, the ledger, one row each.)"""
+subcontract of a run as one table, for audit and for open-data export. (Payments are in the
+timeseries and, with `--records`, the ledger, one row each.)"""
 
 from __future__ import annotations
 
