@@ -54,12 +54,14 @@ def numbers(
 ) -> Iterator[tuple[str, float, dict[str, Any] | None]]:
     """Every number in raw scenario data, with its key path and the table that holds it.
 
-    A number inside a list belongs to the table holding the list, and a number in a mix's
-    `shares` table belongs to the mix (whose `source` or `assumption` covers all its shares).
+    A number inside a list belongs to the table holding the list, a number in a mix's `shares`
+    table belongs to the mix (whose `source` or `assumption` covers all its shares), and a number
+    anywhere in a `matching` table belongs to it (its evidence covers its shares and breadth).
     Dates are not numbers; the run settings `seed` and `scale` are skipped.
     """
     if isinstance(node, dict):
-        owner = table if path.endswith(".shares") else node
+        covered = path.endswith(".shares") or (".matching." in f"{path}." and table is not None)
+        owner = table if covered and not path.endswith(".matching") else node
         for key, value in node.items():
             here = f"{path}.{key}" if path else key
             if here in RUN_SETTINGS:

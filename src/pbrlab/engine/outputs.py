@@ -29,6 +29,7 @@ from pbrlab.contracts.model import PARTICIPANT_KINDS, PaymentKind
 from pbrlab.engine.payments import Priced
 from pbrlab.engine.simulate import Simulation
 from pbrlab.engine.tally import COUNTS, SUMS
+from pbrlab.market.model import PATTERNS
 from pbrlab.payments.rules import KIND_CODE, KINDS, NO_DAY
 from pbrlab.tables import coded, dates
 
@@ -144,6 +145,9 @@ def summary(sim: Simulation) -> dict[str, Any]:
         "insolvencies": _exits(sim, sim.insolvencies),
         "terminations": _exits(sim, sim.terminations),
         "supply_chains": supply_chains(sim),
+        "employer_matches": None
+        if sim.employer_matches is None
+        else _by_pattern(sim.employer_matches.sum(axis=0)),
         "share_shifts": [
             {
                 "week_start": _date(sim, event["week"]),
@@ -226,6 +230,10 @@ def supply_chains(sim: Simulation) -> dict[str, Any] | None:
     }
 
 
+def _by_pattern(counts: IntArray) -> dict[str, int]:
+    return {pattern: int(c) for pattern, c in zip(PATTERNS, counts, strict=True)}
+
+
 def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
     """Each provider's money over the run: receipts, costs, surplus, and its cash at the end and
     at its lowest (simulated amounts: divide by scale for national figures)."""
@@ -250,6 +258,11 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
             "cash_at_end_gbp": round(float(cash.history[-1, i]), 2),
             "lowest_cash_gbp": round(float(lowest[i]), 2),
             "exited": None if cash.exit_week[i] < 0 else _date(sim, int(cash.exit_week[i])),
+            **(
+                {}
+                if sim.employer_matches is None
+                else {"employer_matches": _by_pattern(sim.employer_matches[i])}
+            ),
             **(
                 {}
                 if capabilities is None

@@ -19,6 +19,7 @@ from pbrlab.commissioning.management import Rules as ManagementRules
 from pbrlab.commissioning.management import YearResults, minimum_levels, review
 from pbrlab.engine.capabilities import Capabilities
 from pbrlab.engine.cash import Cash
+from pbrlab.engine.employers import EmployerMatches
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
 from pbrlab.engine.world import World
@@ -80,6 +81,7 @@ class Simulation:
     received: IntArray  # [provider] participants each subcontractor received (tier 2: bought)
     received_first_year: IntArray  # [provider] the same, in the first 52 weeks
     subcontracts_ended: list[dict[str, int]]  # provider, week, participants moved
+    employer_matches: IntArray | None  # [provider, pattern] job starts by how employers chose
 
     @property
     def size(self) -> int:
@@ -175,12 +177,28 @@ class _Run:
         self.year_ends = _year_ends(world) if world.scenario.management or ends_subcontracts else {}
         areas = [a.id for a in world.scenario.areas]
         self.provider_area = np.array([areas.index(p.area) for p in world.scenario.providers])
+        employers = world.scenario.employers
+        self.employers = (
+            None
+            if employers is None
+            else EmployerMatches(
+                employers,
+                self.provider_area,
+                world.policy.capacity,
+                world.tier < 2,
+                world.scenario.seed,
+            )
+        )
 
     def week(self, w: int) -> None:
         """Referrals arrive; providers give hours; both paths step; payments and cash move."""
+        self._review_employers(w)
+        effectiveness = self.world.policy.effectiveness
         if self.capabilities is not None:
-            effectiveness = self.world.policy.effectiveness * self.capabilities.multiplier()
-            self.policy = dataclasses.replace(self.world.policy, effectiveness=effectiveness)
+            effectiveness = effectiveness * self.capabilities.multiplier()
+        if self.employers is not None:
+            effectiveness = effectiveness * self.employers.factor
+        self.policy = dataclasses.replace(self.world.policy, effectiveness=effectiveness)
         week = self._this_week(w)
         hours = self._allocate(w, week.active, week.k, week.attached)
         moves = self._step(w, week, hours)
@@ -238,6 +256,8 @@ class _Run:
         self._record_spells(week.active, week.start, moves.entered[TREATED], moves.left[TREATED])
         starts = week.active[moves.entered[TREATED] & week.attached]
         self.tally.job_starts(w, people.group[starts], people.provider[starts])
+        if self.employers is not None:
+            self.employers.record(w, people.provider[starts])
         return moves
 
     def _pay(self, w: int, week: _Week, moves: Moves) -> None:
@@ -264,6 +284,15 @@ class _Run:
         if self.capabilities is not None:
             surplus = self.cash.balance > self.cash.opening
             self.capabilities.week(self.cash.trading, surplus, self.referral_weeks - w)
+
+    def _review_employers(self, w: int) -> None:
+        """Once a year employers' choices among providers are renewed (see engine.employers)."""
+        if self.employers is None or w % 52:
+            return
+        n = self.world.payee.size
+        ties = np.zeros(n) if self.capabilities is None else self.capabilities.ties
+        placed = self.tally.counts["job_starts"][:w].sum(axis=(0, 1)).astype(np.float64)
+        self.employers.review(w, self.world.policy.effectiveness, ties, placed, self.cash.trading)
 
     def _refer_on(self, w: int, new: IntArray) -> None:
         """Primes pass newcomers down their supply chains when that pays them.
@@ -572,6 +601,7 @@ class _Run:
             received=self.received,
             received_first_year=self.received_first_year,
             subcontracts_ended=self.subcontracts_ended,
+            employer_matches=None if self.employers is None else self.employers.matches,
         )
 
 

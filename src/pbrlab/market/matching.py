@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pbrlab.arrays import BoolArray, FloatArray
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.market.model import DRIVERS, PATTERNS, Matching
 
 
@@ -54,19 +54,25 @@ def choose(
         return Match(-1, driver, pattern)
     name = PATTERNS[pattern]
     if name == "informal":
-        pick = pool[np.argmax(candidates.known[pool])]
+        pick = _best(rng, pool, candidates.known)
     elif name == "routine":
-        pick = pool[np.argmax(candidates.used[pool])]
+        pick = _best(rng, pool, candidates.used)
     elif name == "reactive":
         to_hand = rng.choice(pool, size=min(2, pool.size), replace=False)
-        pick = to_hand[np.argmax(candidates.size[to_hand])]
+        pick = _best(rng, to_hand, candidates.size)
     elif name == "opportunistic":
         size = candidates.size[pool]
-        pick = pool[_draw(rng, size)]
+        pick = pool[_draw(rng, size)] if size.sum() > 0 else rng.choice(pool)
     else:
         compared = rng.choice(pool, size=min(rules.calculated_breadth, pool.size), replace=False)
-        pick = compared[np.argmax(candidates.value[compared])]
+        pick = _best(rng, compared, candidates.value)
     return Match(int(pick), driver, pattern)
+
+
+def _best(rng: np.random.Generator, among: IntArray, score: FloatArray) -> int:
+    """The candidate with the highest score; ties broken at random."""
+    top = among[score[among] == score[among].max()]
+    return int(top[0] if top.size == 1 else rng.choice(top))
 
 
 def _draw(rng: np.random.Generator, weights: FloatArray | list[float]) -> int:

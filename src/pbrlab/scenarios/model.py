@@ -23,6 +23,7 @@ from pbrlab.contracts.model import (
     ids_not_repeated,
     one_kind_of_evidence,
 )
+from pbrlab.market.model import Matching
 
 PositiveFloat = Annotated[StrictFloat, Field(gt=0.0, le=1e6, allow_inf_nan=False)]
 Count = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
@@ -272,6 +273,21 @@ class SupplyChains(Strict):
     )
 
 
+class Employers(Strict):
+    """How small employers come to take candidates from providers (see
+    `pbrlab.engine.employers`)."""
+
+    matching: Matching
+    searches: Sourced[Annotated[StrictInt, Field(ge=1, le=100_000)]] = Field(
+        description="employer choices drawn per area at each yearly review (the precision of "
+        "the providers' shares; not a behavioural parameter)"
+    )
+    weight: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=5.0)]] = Field(
+        description="how strongly a provider's share of employers' choices, against its share "
+        "of the area's adviser hours, scales the effect of its service (0: not at all)"
+    )
+
+
 class Management(Strict):
     """How the commissioner manages providers at each contract year's end (see
     `pbrlab.commissioning.management`)."""
@@ -335,6 +351,10 @@ class Scenario(Strict):
     )
     relationships: Relationships | None = Field(
         default=None, description="innovation and local ties; without them effectiveness is fixed"
+    )
+    employers: Employers | None = Field(
+        default=None,
+        description="how employers choose providers' candidates; without it, they do not choose",
     )
     supply_chains: SupplyChains | None = Field(
         default=None,
