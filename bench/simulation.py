@@ -2,7 +2,7 @@
 
 Three measurements in one run:
 
-- engine: `build_world` + `simulate` of the `work-programme-2011` preset at --scale (default 1.0,
+- engine: `build_world` + `simulate` of the `work-programme-2011-core` preset at --scale (default 1.0,
   the national run), each repeat in a fresh subprocess so its peak memory is its own. Each child
   first does an untimed warm-up at --warmup-scale, so Numba compilation (or loading its cache) is
   not timed; a separate child with an empty Numba cache times the compilation itself.
@@ -54,7 +54,7 @@ from pbrlab.population.referrals import expected_referrals
 from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate
 from pbrlab.scenarios.load import load_scenario
 
-SCENARIO = "work-programme-2011"
+SCENARIO = "work-programme-2011-core"
 
 
 def peak_gb() -> float:

@@ -13,6 +13,8 @@ Delivery fees are at the simulated scale (the world scales the contract value).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
@@ -22,6 +24,31 @@ from pbrlab.engine.world import World
 from pbrlab.payments.ledger import delivery_schedule, incentive_payments
 from pbrlab.payments.rules import KIND_CODE, to_pennies
 from pbrlab.population.cohorts import Cohort
+
+
+@dataclass(frozen=True)
+class _SubcontractTerms:
+    """Each contract's subcontract terms as lookups by contract and payment-kind code."""
+
+    passes: BoolArray  # [contract, kind] passed down to an end-to-end subcontractor
+    charged: BoolArray  # [contract, kind] the management fee is taken from it
+    fee: FloatArray  # [contract] management fee
+    lag_weeks: IntArray  # [contract] payment lag
+
+    @classmethod
+    def of(cls, world: World) -> _SubcontractTerms:
+        n = len(world.contracts)
+        passes = np.zeros((n, len(KIND_CODE)), np.bool_)
+        charged = np.zeros_like(passes)
+        fee, lag = np.zeros(n), np.zeros(n, np.int64)
+        for c, contract in enumerate(world.contracts):
+            terms = contract.subcontract
+            if terms is None:
+                continue
+            passes[c, [KIND_CODE[k] for k in terms.pass_through]] = True
+            charged[c, [KIND_CODE[k] for k in terms.fee_applies_to]] = True
+            fee[c], lag[c] = terms.management_fee.value, terms.payment_lag_weeks.value
+        return cls(passes, charged, fee, lag)
 
 
 class Cash:
@@ -53,6 +80,7 @@ class Cash:
         self.attached = attached  # per contract: [provider, contract year], as they arrive
         self.achieved = [np.zeros_like(a) for a in attached]
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
+        self._terms = _SubcontractTerms.of(world)
         for c, terms in enumerate(world.contracts):
             _, due, amount = delivery_schedule(terms)
             for p in np.flatnonzero(world.provider_contract == c):
@@ -104,33 +132,25 @@ class Cash:
         """A subcontractor's share of its participants' payments: passed on by the prime after the
         subcontract's lag, less the management fee (as the batch ledger's subcontract rows)."""
         who = paid.participant
-        server, payee = self._server[who], self._provider[who]
-        for c, contract in enumerate(self.world.contracts):
-            terms = contract.subcontract
-            if terms is None:
-                continue
-            codes = [KIND_CODE[k] for k in terms.pass_through]
-            end_to_end = self.world.tier[server] == 1
-            mine = end_to_end & (self._contract[who] == c) & np.isin(paid.kind, codes)
-            due = paid.due[mine] + 7 * terms.payment_lag_weeks.value
-            keep = due <= self.world.as_of
-            amount = paid.amount[mine][keep]
-            charged = np.isin(paid.kind[mine][keep], [KIND_CODE[k] for k in terms.fee_applies_to])
-            fee = np.where(charged, to_pennies(amount * terms.management_fee.value), 0.0)
-            week = self._week_of(due[keep])
-            np.add.at(self.receipts, (week, server[mine][keep]), amount - fee)
-            np.add.at(self.passed_on, (week, payee[mine][keep]), amount - fee)
+        server, payee, contract = self._server[who], self._provider[who], self._contract[who]
+        terms = self._terms
+        mine = (self.world.tier[server] == 1) & terms.passes[contract, paid.kind]
+        due = paid.due[mine] + 7 * terms.lag_weeks[contract[mine]]
+        keep = due <= self.world.as_of
+        rows = np.flatnonzero(mine)[keep]
+        amount = paid.amount[rows]
+        rate = np.where(
+            terms.charged[contract[rows], paid.kind[rows]], terms.fee[contract[rows]], 0
+        )
+        fee = np.where(rate > 0, to_pennies(amount * rate), 0.0)
+        week = self._week_of(due[keep])
+        np.add.at(self.receipts, (week, server[rows]), amount - fee)
+        np.add.at(self.passed_on, (week, payee[rows]), amount - fee)
 
     def spot(self, w: int, prime: IntArray, specialist: IntArray, price: float) -> None:
         """Specialist interventions bought in week `w`: each prime pays `price` per participant to
         the specialist after its subcontract's payment lag (within the run)."""
-        lag = np.array(
-            [
-                0 if c.subcontract is None else c.subcontract.payment_lag_weeks.value
-                for c in self.world.contracts
-            ]
-        )
-        week = w + lag[self.world.provider_contract[prime]]
+        week = w + self._terms.lag_weeks[self.world.provider_contract[prime]]
         inside = week < self.world.weeks
         np.add.at(self.receipts, (week[inside], specialist[inside]), price)
         np.add.at(self.passed_on, (week[inside], prime[inside]), price)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
-from pbrlab.market.matching import Candidates, choose
+from pbrlab.market.matching import Candidates, choose_many
 from pbrlab.market.model import PATTERNS
 from pbrlab.scenarios.model import Employers
 
@@ -60,9 +60,10 @@ class EmployerMatches:
             here = (self.area == a) & trading & self.brokers
             if not here.any():
                 continue
-            for _ in range(self.rules.searches.value):
-                match = choose(self.rules.matching, candidates, here, rng)
-                chosen[match.supplier, match.pattern] += 1
+            supplier, _, pattern = choose_many(
+                self.rules.matching, candidates, here, rng, self.rules.searches.value
+            )
+            np.add.at(chosen, (supplier, pattern), 1)
             share = chosen[here].sum(axis=1) / self.rules.searches.value
             fair = self.hours[here] / self.hours[here].sum()
             ratio = np.clip(share / fair, *LIMITS)

@@ -46,36 +46,64 @@ def choose(
     rules: Matching, candidates: Candidates, available: BoolArray, rng: np.random.Generator
 ) -> Match:
     """One supplier among the available candidates, and how it was found."""
-    driver = _draw(rng, [rules.drivers.get(d, 0.0) for d in DRIVERS])
-    shares = rules.patterns[DRIVERS[driver]]
-    pattern = _draw(rng, [shares.get(p, 0.0) for p in PATTERNS])
+    supplier, driver, pattern = choose_many(rules, candidates, available, rng, 1)
+    return Match(int(supplier[0]), int(driver[0]), int(pattern[0]))
+
+
+def choose_many(
+    rules: Matching,
+    candidates: Candidates,
+    available: BoolArray,
+    rng: np.random.Generator,
+    searches: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Independent searches among the available candidates: each one's supplier (-1 when none is
+    available), driver and pattern."""
+    driver = _draw(rng, [rules.drivers.get(d, 0.0) for d in DRIVERS], searches)
+    pattern = np.zeros(searches, np.int64)
+    for d, driver_name in enumerate(DRIVERS):
+        rows = driver == d
+        shares = rules.patterns.get(driver_name, {})
+        pattern[rows] = _draw(rng, [shares.get(p, 0.0) for p in PATTERNS], int(rows.sum()))
+    supplier = np.full(searches, -1, np.int64)
     pool = np.flatnonzero(available)
     if not pool.size:
-        return Match(-1, driver, pattern)
-    name = PATTERNS[pattern]
-    if name == "informal":
-        pick = _best(rng, pool, candidates.known)
-    elif name == "routine":
-        pick = _best(rng, pool, candidates.used)
-    elif name == "reactive":
-        to_hand = rng.choice(pool, size=min(2, pool.size), replace=False)
-        pick = _best(rng, to_hand, candidates.size)
-    elif name == "opportunistic":
-        size = candidates.size[pool]
-        pick = pool[_draw(rng, size)] if size.sum() > 0 else rng.choice(pool)
-    else:
-        compared = rng.choice(pool, size=min(rules.calculated_breadth, pool.size), replace=False)
-        pick = _best(rng, compared, candidates.value)
-    return Match(int(pick), driver, pattern)
+        return supplier, driver, pattern
+    for k, name in enumerate(PATTERNS):
+        rows = np.flatnonzero(pattern == k)
+        if not rows.size:
+            continue
+        if name == "opportunistic":
+            size = candidates.size[pool]
+            weights = size if size.sum() > 0 else np.ones(pool.size)
+            supplier[rows] = pool[_draw(rng, weights, rows.size)]
+            continue
+        looked_at, score = {
+            "informal": (1_000_000, candidates.known),
+            "routine": (1_000_000, candidates.used),
+            "reactive": (2, candidates.size),
+            "calculated": (rules.calculated_breadth, candidates.value),
+        }[name]
+        supplier[rows] = _best(rng, _looked_at(rng, pool, looked_at, rows.size), score)
+    return supplier, driver, pattern
 
 
-def _best(rng: np.random.Generator, among: IntArray, score: FloatArray) -> int:
-    """The candidate with the highest score; ties broken at random."""
-    top = among[score[among] == score[among].max()]
-    return int(top[0] if top.size == 1 else rng.choice(top))
+def _looked_at(rng: np.random.Generator, pool: IntArray, breadth: int, searches: int) -> IntArray:
+    """For each search, `breadth` candidates of the pool at random (all of them if fewer)."""
+    order = rng.random((searches, pool.size)).argsort(axis=1)[:, : min(breadth, pool.size)]
+    return np.asarray(pool[order], np.int64)
 
 
-def _draw(rng: np.random.Generator, weights: FloatArray | list[float]) -> int:
-    """An index with chance in proportion to its weight."""
+def _best(rng: np.random.Generator, looked_at: IntArray, score: FloatArray) -> IntArray:
+    """For each search (row), the candidate it looked at with the highest score; ties at random."""
+    scores = score[looked_at]
+    top = scores == scores.max(axis=1, keepdims=True)
+    key = np.where(top, rng.random(scores.shape), -1.0)
+    return np.asarray(looked_at[np.arange(looked_at.shape[0]), key.argmax(axis=1)], np.int64)
+
+
+def _draw(rng: np.random.Generator, weights: FloatArray | list[float], size: int) -> IntArray:
+    """Indices with chance in proportion to their weights."""
     cumulative = np.cumsum(np.asarray(weights, np.float64))
-    return int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    u = rng.random(size) * cumulative[-1]
+    return np.asarray(np.searchsorted(cumulative, u, side="right"), np.int64)
