@@ -124,10 +124,13 @@ class Participant(mesa.Agent):
 class Provider(mesa.Agent):
     """A prime provider sharing its weekly adviser hours across its caseload."""
 
-    def __init__(self, model: ParticipantRules, capacity: float, cost_per_hour: float) -> None:
+    def __init__(
+        self, model: ParticipantRules, capacity: float, cost_per_hour: float, norm: float
+    ) -> None:
         super().__init__(model)
         self.capacity = capacity
         self.cost_per_hour = cost_per_hour
+        self.professional_norm = norm
         self.caseload: list[Participant] = []  # in referral order, as pbrlab's active arrays
 
     def value_of_an_hour(self, who: Participant) -> float:
@@ -152,7 +155,7 @@ class Provider(mesa.Agent):
     def allocate(self) -> None:
         """Minimum contact for all; the spare hours to the funded, in proportion to score."""
         model = self.model
-        norm, full = model.professional_norm, model.full_service_hours
+        norm, full = self.professional_norm, model.full_service_hours
         served = []
         total = 0.0
         for who in self.caseload:
@@ -203,15 +206,17 @@ class ParticipantRules(mesa.Model):
         self.sustainment_max = stakes.sustainment_max.tolist()
         self.retention = stakes.retention.tolist()
         self.cap = stakes.cap.tolist()
-        self.professional_norm = policy.professional_norm
         self.service_effect = policy.service_effect
         self.effect_per_hour = policy.service_effect / policy.full_service_hours
         self.full_service_hours = policy.full_service_hours
         self.minimum_contact_hours = policy.minimum_contact_hours
         self.providers = [
-            Provider(self, capacity, cost)
-            for capacity, cost in zip(
-                policy.capacity.tolist(), policy.cost_per_hour.tolist(), strict=True
+            Provider(self, capacity, cost, norm)
+            for capacity, cost, norm in zip(
+                policy.capacity.tolist(),
+                policy.cost_per_hour.tolist(),
+                policy.professional_norm.tolist(),
+                strict=True,
             )
         ]
         self.people = people

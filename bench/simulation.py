@@ -1,11 +1,12 @@
-"""Benchmark: the weekly simulator on the Work Programme reference scenario, and Mesa 3 beside it.
+"""Benchmark: the weekly simulator on the Work Programme simulation core, and Mesa 3 beside it.
 
 Three measurements in one run:
 
-- engine: `build_world` + `simulate` of the `work-programme-2011-core` preset at --scale (default 1.0,
-  the national run), each repeat in a fresh subprocess so its peak memory is its own. Each child
-  first does an untimed warm-up at --warmup-scale, so Numba compilation (or loading its cache) is
-  not timed; a separate child with an empty Numba cache times the compilation itself.
+- engine: `build_world` + `simulate` of the `work-programme-2011-core` preset (the reference
+  scenario's core: named primes, no market) at --scale (default 1.0, the national run), each
+  repeat in a fresh subprocess so its peak memory is its own. Each child first does an untimed
+  warm-up at --warmup-scale, so Numba compilation (or loading its cache) is not timed; a
+  separate child with an empty Numba cache times the compilation itself.
 - rules vs Mesa: the participant rules alone (providers' allocation + both employment paths, no
   payments) at --mesa-scale (default 0.01, 1:100), once through pbrlab's two compiled kernels
   (`allocate`, `step`) and once written the ordinary Mesa 3 way (`mesa_model.py`: one Agent per

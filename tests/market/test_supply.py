@@ -162,6 +162,11 @@ def test_awards_bring_each_winners_signed_chain_into_the_scenario() -> None:
         assert sub.bid_discount == prime.bid_discount
         assert sub.planned_share is not None
         assert sub.planned_share.value == pytest.approx(0.3 / 2 if sub.tier == 1 else 0.1 / 4)
+        norm = None if sub.professional_norm is None else sub.professional_norm.value
+        assert norm == (0.5 if sub.sector == "voluntary" else None)  # the pool's mission rule
+    market = load_market("gb-2011")
+    norms = {o.id: o.professional_norm for o in market.organisations}
+    assert all(p.professional_norm == norms[p.organisation or ""] for p in primes.values())
     for prime in primes.values():
         tier_1 = sum(1 for s in subs if s.prime == prime.id and s.tier == 1)
         place = places[prime.area].adviser_hours_per_week.value

@@ -65,7 +65,7 @@ def give(loads: Caseloads, stakes: Stakes, rule: Policy) -> np.ndarray:
 def policy(norm: float, capacity: float, cost: float = 10.0, providers: int = 1) -> Policy:
     return Policy(
         judgement_noise=0.0,
-        professional_norm=norm,
+        professional_norm=np.full(providers, norm),
         service_effect=0.5,
         full_service_hours=1.0,
         minimum_contact_hours=0.1,
@@ -153,3 +153,23 @@ def test_a_more_effective_provider_finds_more_people_worth_serving() -> None:
     hours = give(loads, STAKES, rule)
     funded = hours > 0.1 + 1e-12
     assert funded[20:].sum() > funded[:20].sum() > 0
+
+
+def test_each_provider_follows_its_own_norm() -> None:
+    """Two providers with the same caseload: the one with the stronger mission (norm) gives the
+    hardest to help more and the easiest less; the norm of one treats its caseload alike."""
+    entry = np.array([0.01, 0.05, 0.05, 0.001])
+    row = np.array([1, 1, 0, 1])
+    loads = caseloads(np.r_[row, row], np.r_[entry, entry], provider=np.repeat([0, 1], 4))
+    loads = Caseloads(**{**loads.__dict__, "group": np.r_[np.arange(4), np.arange(4)]})
+    rule = Policy(
+        **{
+            **policy(0.0, 1.0, providers=2).__dict__,
+            "professional_norm": np.array([0.0, 1.0]),
+        }
+    )
+    hours = give(loads, STAKES, rule)
+    alone = give(caseloads(row, entry), STAKES, policy(norm=0.0, capacity=1.0))
+    np.testing.assert_allclose(hours[:4], alone)
+    np.testing.assert_allclose(hours[4:], np.full(4, 0.25))
+    assert hours[7] > hours[3] and hours[5] < hours[1]

@@ -266,7 +266,9 @@ def _policy(scenario: Scenario) -> Policy:
     b = scenario.behaviour
     return Policy(
         judgement_noise=b.judgement_noise.value,
-        professional_norm=b.professional_norm.value,
+        professional_norm=np.array(
+            [(p.professional_norm or b.professional_norm).value for p in scenario.providers]
+        ),
         service_effect=b.service_effect.value,
         full_service_hours=b.full_service_hours.value,
         minimum_contact_hours=b.minimum_contact_hours.value,

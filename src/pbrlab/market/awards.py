@@ -108,6 +108,7 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
                         ),
                         "effectiveness": organisation.effectiveness,
                         "innovation": organisation.innovation,
+                        "professional_norm": organisation.professional_norm,
                     }
                 )
             )
@@ -170,6 +171,9 @@ def _with_chains(
                     ),
                     effectiveness=_derived(float(pool.effectiveness[m]), "the pool"),
                     innovation=_derived(float(pool.innovation[m]), "the pool"),
+                    professional_norm=rules.pool.voluntary_professional_norm
+                    if SECTORS[int(pool.sector[m])] == "voluntary"
+                    else None,
                 )
             )
     return providers

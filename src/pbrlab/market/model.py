@@ -47,6 +47,11 @@ class Organisation(Strict):
     effectiveness: Sourced[Multiplier] = Field(
         description="its true job-outcome rate relative to the market's expected rate (1 = average)"
     )
+    professional_norm: Sourced[Fraction] | None = Field(
+        default=None,
+        description="its mission: weight on need rather than expected payment (default: the "
+        "scenario's behaviour.professional_norm)",
+    )
 
 
 class Weights(Strict):
@@ -146,6 +151,11 @@ class SubcontractorPool(Strict):
     innovation_public: Sourced[Fraction]
     innovation_spread: Sourced[Spread] = Field(description="sd of innovation around its mean")
     effectiveness_spread: Sourced[Spread] = Field(description="sd of log effectiveness around 1")
+    voluntary_professional_norm: Sourced[Fraction] | None = Field(
+        default=None,
+        description="voluntary subcontractors' weight on need (default: the scenario's "
+        "behaviour.professional_norm, as for the others)",
+    )
     specialist_effect: Sourced[Multiplier] = Field(
         description="a tier-2 specialist's effectiveness with the participants it is bought for, "
         "relative to an end-to-end provider's"

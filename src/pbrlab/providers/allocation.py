@@ -46,7 +46,7 @@ class Policy:
     """The behaviour parameters of the rule, and each provider's hours and cost this week."""
 
     judgement_noise: float
-    professional_norm: float
+    professional_norm: FloatArray  # [provider] weight on need rather than expected payment
     service_effect: float
     full_service_hours: float
     minimum_contact_hours: float
@@ -215,8 +215,8 @@ def _allocate(  # type: ignore[no-untyped-def]
         if value[j] < -1.5:
             continue
         p = provider[active[j]]
-        score = (1.0 - norm) * value[j] + norm * total_value[p] / count[p]
-        if score >= (1.0 - norm) * cost[p] and score > 0.0:
+        score = (1.0 - norm[p]) * value[j] + norm[p] * total_value[p] / count[p]
+        if score >= (1.0 - norm[p]) * cost[p] and score > 0.0:
             value[j] = score
             funded[p] += score
         else:

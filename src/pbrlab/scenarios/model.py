@@ -182,6 +182,11 @@ class Provider(Strict):
     innovation: Sourced[Fraction] | None = Field(
         default=None, description="service-innovation capability at the start, 0-1 (default 0)"
     )
+    professional_norm: Sourced[Fraction] | None = Field(
+        default=None,
+        description="its mission: weight on need rather than expected payment (default: the "
+        "scenario's behaviour.professional_norm)",
+    )
 
 
 class MarketPlan(Strict):
