@@ -117,3 +117,21 @@ def with_subcontractors(
             )
     chains = {"supply_chains": SPOT} if specialists else {}
     return {"providers": providers, **chains}
+
+
+def failing_places(retender: bool) -> Scenario:
+    """The core scenario's places bought in the gb-2011 tender (with `retender` or not), the
+    cpa01 places starting with no cash and heavy overheads, so their holders fail early."""
+    data, _ = scenario_data("work-programme-2011-core")
+    broke = [
+        {"id": p["id"], "starting_cash": assumed(0.0), "fixed_cost_per_week": assumed(400_000.0)}
+        for p in data["providers"]
+        if p["area"] == "cpa01"
+    ]
+    plan = {"market": "gb-2011", "contract": "work-programme-2011", "retender": retender}
+    finance = {
+        "insolvency_weeks": assumed(8),
+        "pressure_service_share": assumed(0.7),
+        "disruption_weeks": assumed(2),
+    }
+    return reference(0.004, 3, market=plan, supply_chains=SPOT, finance=finance, providers=broke)

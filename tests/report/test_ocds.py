@@ -17,7 +17,7 @@ from referencing.jsonschema import DRAFT4
 
 from pbrlab.engine.run import SimulationRun, run_scenario
 from pbrlab.report.ocds import release_package
-from variants import SPOT, reference, with_subcontractors
+from variants import SPOT, failing_places, reference, with_subcontractors
 
 SCHEMAS = Path(__file__).parents[1] / "data" / "ocds" / "1__1__5"
 
@@ -142,3 +142,21 @@ def test_subcontracts_are_related_processes_of_their_primes_contracts(
     assert len(contracts) == 40  # primes only: subcontractors hold no commissioner contract
     related = [p for c in contracts for p in c.get("relatedProcesses", [])]
     assert len(related) == 40 and all(p["relationship"] == ["subContract"] for p in related)
+
+
+def test_a_re_tendered_place_is_awarded_when_it_starts(validator: Any, tmp_path: Path) -> None:
+    run_scenario(failing_places(True), tmp_path)
+    package = release_package(tmp_path)
+    assert problems(validator, package) == []
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    started = {
+        pid: p["started"]
+        for pid, p in summary["providers"].items()
+        if p["replaces"] and p["started"]
+    }
+    assert started
+    awards = {a["id"]: a for r in package["releases"] for a in r["awards"]}
+    for pid, day in started.items():
+        assert awards[f"{pid}-award"]["date"].startswith(day)
+    never = [pid for pid, p in summary["providers"].items() if p["replaces"] and not p["started"]]
+    assert never and not any(f"{pid}-award" in awards for pid in never)

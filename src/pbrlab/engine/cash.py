@@ -77,13 +77,14 @@ class Cash:
         self.spot_paid = np.zeros(n_providers)  # to each specialist for spot interventions
         self.below = np.zeros(n_providers, np.int64)  # weeks in a row below the credit line
         self.exit_week = np.full(n_providers, -1, np.int64)  # -1: still trading
+        self.started = np.array([p.replaces is None for p in world.scenario.providers])
         self.attached = attached  # per contract: [provider, contract year], as they arrive
         self.achieved = [np.zeros_like(a) for a in attached]
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
         self._terms = _SubcontractTerms.of(world)
         for c, terms in enumerate(world.contracts):
             _, due, amount = delivery_schedule(terms)
-            for p in np.flatnonzero(world.provider_contract == c):
+            for p in np.flatnonzero((world.provider_contract == c) & self.started):
                 for day, pounds in zip(due, amount, strict=True):
                     self._provider_payment(PaymentKind.delivery_fee, int(p), int(day), pounds)
 
@@ -104,7 +105,11 @@ class Cash:
 
     @property
     def trading(self) -> BoolArray:
-        return np.asarray(self.exit_week < 0, np.bool_)
+        return np.asarray(self.started & (self.exit_week < 0), np.bool_)
+
+    def start(self, provider: int) -> None:
+        """A standby place holder starts trading (it won a re-tender)."""
+        self.started[provider] = True
 
     @property
     def under_pressure(self) -> BoolArray:

@@ -14,6 +14,7 @@ from pbrlab.engine.simulate import Simulation
 from pbrlab.market.awards import Tender
 from pbrlab.market.model import DRIVERS, PATTERNS
 from pbrlab.market.supply import pool_ids
+from pbrlab.scenarios.model import holds_a_place
 
 EVENT_SCHEMA = pa.schema(
     [
@@ -81,7 +82,7 @@ def _subcontracts(sim: Simulation, tender: Tender) -> list[dict[str, Any]]:
     day = _day(sim.world.week_start[0])
     providers = sim.world.scenario.providers
     by_id = {p.id: p for p in providers}
-    primes = [p for p in providers if p.prime is None]
+    primes = [p for p in providers if holds_a_place(p)]
     prime_of_bid = {int(b): primes[i].id for i, b in enumerate(tender.bid_of_provider)}
     ids = pool_ids(tender.round.pool, tender.round.lots.areas) if tender.round.pool else []
     rows = []
@@ -123,6 +124,22 @@ def _market_moves(sim: Simulation) -> list[dict[str, Any]]:
                     "area_id": provider.area,
                     "count": e["moved"],
                     "detail": "participants moved to other providers (count)",
+                }
+            )
+    for e in sim.retenders:
+        place = providers[e["provider"]]
+        for event, count in (("retender", e["bidders"]), ("award", None)):
+            rows.append(
+                {
+                    "date": _day(sim.world.week_start[min(e["week"] + 1, sim.world.weeks - 1)]),
+                    "event": event,
+                    "organisation_id": e["organisation"],
+                    "counterparty_id": sim.world.scenario.id,
+                    "area_id": place.area,
+                    "value": e["promised_rate"],
+                    "count": count,
+                    "detail": f"the place of {providers[e['replaces']].id} ({place.id}): "
+                    "promised job outcome rate (value); bidders (count)",
                 }
             )
     for e in sim.share_shifts:

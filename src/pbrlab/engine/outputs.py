@@ -144,6 +144,17 @@ def summary(sim: Simulation) -> dict[str, Any]:
         "providers": providers(sim),
         "insolvencies": _exits(sim, sim.insolvencies),
         "terminations": _exits(sim, sim.terminations),
+        "retenders": [
+            {
+                "week_start": _date(sim, event["week"]),
+                "place_of": world.scenario.providers[event["replaces"]].id,
+                "provider": world.scenario.providers[event["provider"]].id,
+                "organisation": event["organisation"],
+                "bidders": event["bidders"],
+                "promised_rate": round(event["promised_rate"], 6),
+            }
+            for event in sim.retenders
+        ],
         "supply_chains": supply_chains(sim),
         "employer_matches": None
         if sim.employer_matches is None
@@ -244,7 +255,9 @@ def providers(sim: Simulation) -> dict[str, dict[str, Any]]:
     return {
         p.id: {
             "name": p.name,
-            "organisation": p.organisation or p.id,
+            "organisation": sim.organisation[i],
+            "replaces": p.replaces,
+            "started": None if sim.started_week[i] < 0 else _date(sim, int(sim.started_week[i])),
             "area": p.area,
             "sector": p.sector,
             "prime": p.prime,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from pbrlab.engine.employers import EmployerMatches
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
 from pbrlab.engine.world import World
+from pbrlab.market.load import load_market
+from pbrlab.market.procurement import Lots, procure
 from pbrlab.payments.kernel import Caseload, may_pay_later
 from pbrlab.population.cohorts import Allocation, Cohort, draw_all
 from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves, Paths, step
@@ -82,6 +85,10 @@ class Simulation:
     received_first_year: IntArray  # [provider] the same, in the first 52 weeks
     subcontracts_ended: list[dict[str, int]]  # provider, week, participants moved
     employer_matches: IntArray | None  # [provider, pattern] job starts by how employers chose
+    effectiveness: FloatArray  # [provider] own effectiveness at the end (a re-tender sets it)
+    organisation: list[str]  # [provider] who holds it at the end (a re-tender may change it)
+    started_week: IntArray  # [provider] first week trading (-1: a standby never used)
+    retenders: list[dict[str, Any]]  # week, replaces, provider, organisation, bidders, ...
 
     @property
     def size(self) -> int:
@@ -152,6 +159,12 @@ class _Run:
         self.share_shifts: list[dict[str, int]] = []
         self.streak = np.zeros(len(world.scenario.providers), np.int64)
         self.policy = world.policy  # this week's: effectiveness moves with capabilities
+        # Who holds each place, and how they serve: a re-tender's winner changes them.
+        self.effectiveness = world.policy.effectiveness.copy()
+        self.norm = world.policy.professional_norm.copy()
+        self.organisation = [p.organisation or p.id for p in world.scenario.providers]
+        self.started_week = np.array([-1 if p.replaces else 0 for p in world.scenario.providers])
+        self.retenders: list[dict[str, Any]] = []
         self.has_subcontractors = bool((world.payee != np.arange(world.payee.size)).any())
         self.referred_on = np.zeros(n_providers, np.int64)  # by prime, to tier 1
         self.received = np.zeros(n_providers, np.int64)  # by subcontractor
@@ -193,12 +206,14 @@ class _Run:
     def week(self, w: int) -> None:
         """Referrals arrive; providers give hours; both paths step; payments and cash move."""
         self._review_employers(w)
-        effectiveness = self.world.policy.effectiveness
+        effectiveness = self.effectiveness
         if self.capabilities is not None:
             effectiveness = effectiveness * self.capabilities.multiplier()
         if self.employers is not None:
             effectiveness = effectiveness * self.employers.factor
-        self.policy = dataclasses.replace(self.world.policy, effectiveness=effectiveness)
+        self.policy = dataclasses.replace(
+            self.world.policy, effectiveness=effectiveness, professional_norm=self.norm
+        )
         week = self._this_week(w)
         hours = self._allocate(w, week.active, week.k, week.attached)
         moves = self._step(w, week, hours)
@@ -392,8 +407,11 @@ class _Run:
         providers = world.scenario.providers
         here = np.array([p.area == providers[gone].area for p in providers])
         primes = self.cash.trading & (payee == np.arange(payee.size))
+        successor = self._retender(w, gone)
         if payee[gone] != gone and self.cash.trading[payee[gone]]:
             others = payee[gone : gone + 1]  # back to its prime
+        elif successor >= 0:
+            others = np.array([successor])  # to the re-tender's winner
         else:
             others = np.flatnonzero(primes & here)
             others = others if others.size else np.flatnonzero(primes)
@@ -411,6 +429,49 @@ class _Run:
         finance = world.scenario.finance
         gap = 0 if finance is None else finance.disruption_weeks.value
         self.service_from[moved] = w + 1 + gap
+
+    def _retender(self, w: int, gone: int) -> int:
+        """With the market plan's `retender`, the commissioner re-tenders an exiting prime's place
+        among the organisations not holding a place in its area (round 1, 2, ... of the seed's
+        procurement stream); the winner takes the standby place, serving with its own
+        effectiveness, innovation and norm. Returns the standby (or -1: no re-tender, no bid)."""
+        world = self.world
+        plan = world.scenario.market
+        standby = int(world.standby[gone])
+        if plan is None or not plan.retender or standby < 0:
+            return -1
+        market = load_market(plan.market)
+        area = world.scenario.providers[gone].area
+        ids = [o.id for o in market.organisations]
+        here = (self.provider_area == self.provider_area[gone]) & self.cash.trading
+        holding = {self.organisation[p] for p in np.flatnonzero(here)} | {self.organisation[gone]}
+        excluded = np.array([i in holding for i in ids])
+        lots = Lots.of(world.scenario).only(area)
+        result = procure(market, lots, world.scenario.seed, len(self.retenders) + 1, excluded)
+        won = np.flatnonzero(result.bids.won)
+        if not won.size:
+            return -1
+        winner = market.organisations[int(result.bids.bidder[won[0]])]
+        self.organisation[standby] = winner.id
+        self.effectiveness[standby] = winner.effectiveness.value
+        if winner.professional_norm is not None:
+            self.norm[standby] = winner.professional_norm.value
+        if self.capabilities is not None:
+            self.capabilities.innovation[standby] = winner.innovation.value
+        self.cash.start(standby)
+        self.started_week[standby] = w + 1
+        self.retenders.append(
+            {
+                "week": w,
+                "replaces": gone,
+                "provider": standby,
+                "organisation": winner.id,
+                "bidders": int(result.bids.size),
+                "promised_rate": float(result.bids.promised_rate[won[0]]),
+                "score": float(result.bids.score[won[0]]),
+            }
+        )
+        return standby
 
     def _move(self, who: IntArray, to: IntArray) -> None:
         """Participants change provider: everything that follows from the provider follows."""
@@ -602,6 +663,10 @@ class _Run:
             received_first_year=self.received_first_year,
             subcontracts_ended=self.subcontracts_ended,
             employer_matches=None if self.employers is None else self.employers.matches,
+            effectiveness=self.effectiveness,
+            organisation=self.organisation,
+            started_week=self.started_week,
+            retenders=self.retenders,
         )
 
 

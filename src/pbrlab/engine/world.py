@@ -47,6 +47,7 @@ class World:
     credit_line: FloatArray  # [provider] pounds, scaled
     payee: IntArray  # [provider] who the commissioner pays: its prime for a subcontractor
     tier: IntArray  # [provider] 0 a prime, 1 an end-to-end subcontractor, 2 a spot specialist
+    standby: IntArray  # [provider] the standby that would take its place at a re-tender, or -1
 
     @property
     def weeks(self) -> int:
@@ -93,6 +94,7 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         policy=_policy(scenario),
         daily_earnings=weekly_earnings / 7.0,
         payee=_payees(scenario, contracts, provider_contract, label),
+        standby=_standbys(scenario),
         tier=np.array(
             [0 if p.prime is None else (p.tier or 1) for p in scenario.providers], np.int64
         ),
@@ -120,6 +122,15 @@ def _payees(
                 f"{provider.contract!r} has none",
             )
     return payee
+
+
+def _standbys(scenario: Scenario) -> IntArray:
+    ids = [p.id for p in scenario.providers]
+    standby = np.full(len(ids), -1, np.int64)
+    for s, provider in enumerate(scenario.providers):
+        if provider.replaces is not None:
+            standby[ids.index(provider.replaces)] = s
+    return standby
 
 
 def _per_provider(scenario: Scenario, name: str) -> FloatArray:

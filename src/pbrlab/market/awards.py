@@ -21,7 +21,7 @@ from pbrlab.market.load import load_market
 from pbrlab.market.model import SECTORS
 from pbrlab.market.procurement import Lots, Round, mean_or_none, procure
 from pbrlab.market.supply import first_claims, pool_ids
-from pbrlab.scenarios.model import Provider, Scenario
+from pbrlab.scenarios.model import Provider, Scenario, holds_a_place
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Tender:
     def summary(self, realised_rate: FloatArray) -> dict[str, Any]:
         """The round's summary, with each award's promise set against what it achieved."""
         promised = self.round.bids.promised_rate[self.bid_of_provider]
-        primes = [i for i, p in enumerate(self.scenario.providers) if p.prime is None]
+        primes = [i for i, p in enumerate(self.scenario.providers) if holds_a_place(p)]
         realised_rate = realised_rate[primes]
         known = np.isfinite(realised_rate)
         ratio = realised_rate[known] / promised[known]
@@ -113,10 +113,12 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
                 )
             )
             bid_rows.append(int(row))
+    standbys = [_standby(p) for p in providers] if plan.retender else []
     signed = None
     if result.chains is not None:
         signed = first_claims(result.chains, np.array(bid_rows, np.int64))
         providers = _with_chains(providers, result, np.array(bid_rows, np.int64), signed)
+    providers += standbys
     awarded_scenario = scenario.model_copy(update={"providers": providers})
     return Tender(awarded_scenario, result, np.array(bid_rows, np.int64), signed)
 
@@ -177,6 +179,19 @@ def _with_chains(
                 )
             )
     return providers
+
+
+def _standby(prime: Provider) -> Provider:
+    """The place a re-tender would fill: the prime's contract, discount, hours and starting cash
+    (its subcontractors leave with it); who holds it is decided when the prime exits."""
+    return prime.model_copy(
+        update={
+            "id": f"{prime.id}-retender",
+            "name": f"{prime.area}: the place of {prime.name}, re-tendered",
+            "organisation": None,
+            "replaces": prime.id,
+        }
+    )
 
 
 def _derived(value: float, how: str) -> Sourced[float]:

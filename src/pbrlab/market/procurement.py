@@ -28,7 +28,7 @@ import pyarrow as pa
 from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
 from pbrlab.market.model import DRIVERS, PATTERNS, SECTORS, Market
 from pbrlab.market.supply import Chains, Pool, chain_innovation, draw_pool, name_chains, pool_ids
-from pbrlab.scenarios.model import Scenario
+from pbrlab.scenarios.model import Scenario, holds_a_place
 from pbrlab.tables import coded
 
 PROCUREMENT_STREAM = 2
@@ -44,6 +44,11 @@ class Lots:
     area_factor: FloatArray  # true outcome rates relative to an average area
     share: FloatArray  # the areas' shares of referrals
 
+    def only(self, area: str) -> Lots:
+        """One place in one area: the lot of a re-tender."""
+        a = self.areas.index(area)
+        return Lots((area,), np.ones(1, np.int64), self.area_factor[[a]], np.ones(1))
+
     @classmethod
     def of(cls, scenario: Scenario) -> Lots:
         """The scenario's areas, as many places as it has providers there, and each area's
@@ -53,7 +58,7 @@ class Lots:
         first = np.array([a.unemployment.value[0] for a in scenario.areas])
         demand = (market.reference_unemployment.value / first) ** market.demand_elasticity.value
         places = [
-            sum(p.area == a.id and p.prime is None for p in scenario.providers)
+            sum(p.area == a.id and holds_a_place(p) for p in scenario.providers)
             for a in scenario.areas
         ]
         return cls(
@@ -164,12 +169,21 @@ class Round:
         return {p: int(c) for p, c in zip(PATTERNS, counts, strict=True)}
 
 
-def procure(market: Market, lots: Lots, seed: int, round_number: int = 0) -> Round:
-    """Run one tender for every lot; the same inputs and seed give the same result."""
+def procure(
+    market: Market,
+    lots: Lots,
+    seed: int,
+    round_number: int = 0,
+    excluded: BoolArray | None = None,
+) -> Round:
+    """Run one tender for every lot; the same inputs and seed give the same result. `excluded`
+    organisations (for a re-tender: those already holding a place there) do not bid."""
     rules = market.procurement
     orgs = market.organisations
     turnover = np.array([o.turnover_gbp.value for o in orgs])
     prequalified = turnover >= rules.minimum_turnover_gbp.value
+    if excluded is not None:
+        prequalified &= ~excluded
     bidders = np.flatnonzero(prequalified)
     bidder = np.repeat(bidders, len(lots.areas))
     area = np.tile(np.arange(len(lots.areas)), bidders.size)

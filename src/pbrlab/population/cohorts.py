@@ -13,7 +13,7 @@ import numpy as np
 from pbrlab.arrays import Columns, FloatArray, IntArray
 from pbrlab.population.employment import TARGETS
 from pbrlab.population.referrals import WeeklyReferrals
-from pbrlab.scenarios.model import Scenario
+from pbrlab.scenarios.model import Scenario, holds_a_place
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Allocation:
         providers, shares = [], []
         for area in area_ids:
             mine = [
-                i for i, p in enumerate(scenario.providers) if p.area == area and p.prime is None
+                i for i, p in enumerate(scenario.providers) if p.area == area and holds_a_place(p)
             ]
             given = [scenario.providers[i].referral_share for i in mine]
             weights = np.array([1.0 if s is None else s.value for s in given])

@@ -36,7 +36,11 @@ def release_package(run: str | Path) -> dict[str, Any]:
     payments = _monthly_payments(folder / "timeseries.parquet")
     buyer = {"id": _party_id(summary["commissioner"]), "name": summary["commissioner"]}
     releases = []
-    primes = {pid: p for pid, p in summary["providers"].items() if not p.get("prime")}
+    primes = {
+        pid: p
+        for pid, p in summary["providers"].items()
+        if not p.get("prime") and p.get("started", summary["calendar"]["start"]) is not None
+    }
     for area in sorted({p["area"] for p in primes.values()}):
         here = {pid: p for pid, p in primes.items() if p["area"] == area}
         chains = {
@@ -80,8 +84,9 @@ def _release(
     awards, contracts = [], []
     for pid, provider in sorted(providers.items()):
         supplier = {"id": holders[pid], "name": provider["name"]}
+        began = _datetime(provider["started"]) if provider.get("started") else start
         awards.append(
-            {"id": f"{pid}-award", "status": "active", "date": start, "suppliers": [supplier]}
+            {"id": f"{pid}-award", "status": "active", "date": began, "suppliers": [supplier]}
         )
         exited = provider.get("exited")
         contracts.append(
@@ -89,7 +94,7 @@ def _release(
                 "id": f"{pid}-contract",
                 "awardID": f"{pid}-award",
                 "status": "terminated" if exited else "active",
-                "period": {"startDate": start, "endDate": _datetime(exited) if exited else end},
+                "period": {"startDate": began, "endDate": _datetime(exited) if exited else end},
                 "implementation": {
                     "transactions": [
                         {

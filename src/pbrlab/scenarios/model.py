@@ -142,6 +142,12 @@ class Provider(Strict):
         "own; its prime refers participants to it and passes payments on under the contract's "
         "subcontract terms)",
     )
+    replaces: Identifier | None = Field(
+        default=None,
+        description="for a standby place holder: the prime whose place it takes if that prime "
+        "exits and the commissioner re-tenders it (see market.retender); until then it trades "
+        "with no one",
+    )
     tier: Literal[1, 2] | None = Field(
         default=None,
         description="for a subcontractor: 1, end-to-end (serves the participants its prime refers "
@@ -189,6 +195,11 @@ class Provider(Strict):
     )
 
 
+def holds_a_place(provider: Provider) -> bool:
+    """A prime from the start: neither a subcontractor nor a standby for a re-tender."""
+    return provider.prime is None and provider.replaces is None
+
+
 class MarketPlan(Strict):
     """Buy the providers in a procurement round instead of naming them.
 
@@ -199,6 +210,12 @@ class MarketPlan(Strict):
 
     market: str = Field(min_length=1, description="a market preset name or .toml file")
     contract: str = Field(min_length=1, description="the contract preset or file awarded")
+    retender: bool = Field(
+        default=False,
+        description="when a prime exits, re-tender its place (on its contract's terms) among "
+        "the organisations not holding a place in the area, instead of moving its caseload to "
+        "the area's other primes",
+    )
 
 
 class LabourMarket(Strict):
@@ -385,7 +402,7 @@ class Scenario(Strict):
             raise FieldError(
                 ("areas",), f"expected area referral shares adding up to 1; found {total:.6f}"
             )
-        primes = {p.id: p for p in self.providers if p.prime is None}
+        primes = {p.id: p for p in self.providers if holds_a_place(p)}
         for p, provider in enumerate(self.providers):
             if provider.area not in areas:
                 raise FieldError(
@@ -405,6 +422,17 @@ class Scenario(Strict):
                     "expected a [supply_chains] section (spot price and weeks) for a tier-2 "
                     "specialist; found none",
                 )
+            replaced = primes.get(provider.replaces or "")
+            if provider.replaces is not None and (
+                provider.prime is not None
+                or replaced is None
+                or (replaced.area, replaced.contract) != (provider.area, provider.contract)
+            ):
+                raise FieldError(
+                    ("providers", p, "replaces"),
+                    "expected a prime from the start in the same area with the same contract "
+                    f"(and no prime of its own); found {provider.replaces!r}",
+                )
             prime = primes.get(provider.prime or "")
             if provider.prime is not None and (
                 prime is None or (prime.area, prime.contract) != (provider.area, provider.contract)
@@ -414,7 +442,7 @@ class Scenario(Strict):
                     "expected a prime (a provider with no prime of its own) in the same area "
                     f"with the same contract; found {provider.prime!r}",
                 )
-        served = {p.area for p in self.providers if p.prime is None}
+        served = {p.area for p in self.providers if holds_a_place(p)}
         for a, area in enumerate(self.areas):
             if area.id not in served:
                 raise FieldError(
