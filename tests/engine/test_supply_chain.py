@@ -192,3 +192,36 @@ def test_primes_end_the_subcontracts_that_do_worse_than_they_would() -> None:
     # A more tolerant prime ends fewer; one with no rule, none.
     assert len(ending(0.3).subcontracts_ended) < ended.size
     assert not ending(None).subcontracts_ended
+
+
+def test_a_subcontract_can_carry_its_own_fee_and_lag(tmp_path: Path) -> None:
+    """Half the subcontractors on a 50% top-slice paid after 26 weeks: the weekly cash follows
+    each subcontract's own terms, as the exported ledger does, and money is still conserved."""
+    chain = with_subcontractors()
+    for p in chain["providers"]:
+        if p["id"].endswith("-sub") and p["id"] < "cpa10":
+            p["management_fee"] = assumed(0.5)
+            p["payment_lag_weeks"] = assumed(26)
+    result = run_scenario(reference(0.003, **chain), tmp_path, with_records=True)
+    sim = result.simulation
+    rows = pq.read_table(tmp_path / "ledger.parquet").to_pylist()
+    ids = [p.id for p in sim.world.scenario.providers]
+    net = dict.fromkeys(ids, 0.0)
+    fees: dict[str, list[float]] = {}
+    for row in rows:
+        if row["payee"] in net:
+            net[row["payee"]] += row["amount"]
+        if row["payer"] in net:
+            net[row["payer"]] -= row["amount"]
+        if row["kind"] == "management_fee":
+            fees.setdefault(row["payer"], []).append(row["amount"])
+    cash = sim.cash.receipts.sum(0) - sim.cash.passed_on.sum(0)
+    np.testing.assert_allclose(cash, [net[i] for i in ids], atol=0.01)
+    dear = [i for i in ids if i.endswith("-sub") and i < "cpa10"]
+    cheap = [i for i in ids if i.endswith("-sub") and i >= "cpa10"]
+    assert dear and cheap
+    share = {
+        i: sum(fees.get(i, [])) / max(sum(r["amount"] for r in rows if r["payee"] == i), 1)
+        for i in dear + cheap
+    }
+    assert min(share[i] for i in dear if share[i]) > 0.4 > 0.2 >= max(share[i] for i in cheap)

@@ -96,8 +96,9 @@ class Cash:
         return cls(world, opening, attached, payee, contract, people.referral_day, people.provider)
 
     def arrive(self, who: IntArray) -> None:
-        """Count attachments by the provider and contract year they arrive in (for incentives)."""
-        contract = self._contract[who]
+        """Count attachments by the prime and contract year they arrive in (for incentives, which
+        are the prime's under its own contract)."""
+        contract = self.world.provider_contract[self._provider[who]]
         year = self.world.contract_year(contract, self.referral_day[who])
         for c in range(len(self.world.rules)):
             mine = contract == c
@@ -155,7 +156,7 @@ class Cash:
     def spot(self, w: int, prime: IntArray, specialist: IntArray, price: float) -> None:
         """Specialist interventions bought in week `w`: each prime pays `price` per participant to
         the specialist after its subcontract's payment lag (within the run)."""
-        week = w + self._terms.lag_weeks[self.world.provider_contract[prime]]
+        week = w + self._terms.lag_weeks[self.world.provider_contract[specialist]]
         inside = week < self.world.weeks
         np.add.at(self.receipts, (week[inside], specialist[inside]), price)
         np.add.at(self.passed_on, (week[inside], prime[inside]), price)
@@ -190,8 +191,9 @@ class Cash:
     def _count_outcomes(self, priced: Priced) -> None:
         hit = priced.kind == KIND_CODE[PaymentKind.job_outcome]
         who, day = priced.participant[hit], priced.day[hit]
+        contract = self.world.provider_contract[self._provider[who]]
         for c, rules in enumerate(self.world.rules):
-            mine = self._contract[who] == c
+            mine = contract == c
             year = rules.year_of(day[mine])
             np.add.at(self.achieved[c], (self._provider[who[mine]], year), 1)
 

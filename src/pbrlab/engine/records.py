@@ -59,12 +59,20 @@ def spell_table(sim: Simulation) -> pa.Table:
 
 
 def ledger(sim: Simulation) -> pa.Table:
-    """What the simulator paid, as the batch engine's ledger (one contract after another)."""
+    """What the simulator paid, as the batch engine's ledger (one prime contract after another;
+    a subcontractor with its own fee and lag passes them to the ledger as its own terms)."""
     world = sim.world
     ids = participant_ids(sim.size)
+    held_by_prime = world.provider_contract[sim.payee]  # [participant] the prime's contract
+    own_terms = {
+        p.id: terms
+        for i, p in enumerate(world.scenario.providers)
+        if world.provider_contract[i] != world.provider_contract[world.payee[i]]
+        and (terms := world.contracts[world.provider_contract[i]].subcontract) is not None
+    }
     parts = []
     for c, (contract, rules) in enumerate(zip(world.contracts, world.rules, strict=True)):
-        mine = np.flatnonzero(sim.contract == c)
+        mine = np.flatnonzero(held_by_prime == c)
         local = np.full(sim.size, -1, np.int64)
         local[mine] = np.arange(mine.size)
         server, payee = sim.people.provider[mine], sim.payee[mine]
@@ -83,11 +91,13 @@ def ledger(sim: Simulation) -> pa.Table:
             attach_day=sim.people.referral_day[mine],
             organisations=organisations,
         )
-        paid = sim.payments.where(sim.contract[sim.payments.participant] == c)
+        paid = sim.payments.where(held_by_prime[sim.payments.participant] == c)
         events = Events(local[paid.participant], paid.kind, paid.sequence, paid.day)
         order = sort_order(events.participant, events.day, events.kind.astype(np.int64))
         amount = paid.amount[order]
         parts.append(
-            ledger_table(contract, rules, participants, events.take(order), amount, world.as_of)
+            ledger_table(
+                contract, rules, participants, events.take(order), amount, world.as_of, own_terms
+            )
         )
     return pa.concat_tables(parts, promote_options="permissive")

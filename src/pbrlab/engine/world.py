@@ -12,13 +12,13 @@ import numpy as np
 
 from pbrlab.arrays import FloatArray, IntArray
 from pbrlab.contracts.load import load_contract
-from pbrlab.contracts.model import Contract, EarningsThreshold, PaymentKind
+from pbrlab.contracts.model import Contract, EarningsThreshold, PaymentKind, SubcontractTerms
 from pbrlab.errors import InputError
 from pbrlab.payments.rules import GroupRules, compile_rules, to_day
 from pbrlab.population.employment import TENURE_SPLIT, rate
 from pbrlab.population.referrals import simulated_weeks
 from pbrlab.providers.allocation import Policy, Stakes
-from pbrlab.scenarios.model import Scenario
+from pbrlab.scenarios.model import Provider, Scenario
 
 
 @dataclass(frozen=True)
@@ -157,13 +157,13 @@ def _demand(scenario: Scenario, weeks: IntArray) -> FloatArray:
 def _contracts(
     scenario: Scenario, label: str
 ) -> tuple[list[Contract], list[str], IntArray, IntArray]:
-    """One contract per distinct (contract, bid discount) the providers hold.
+    """One contract per distinct (contract, bid discount, subcontract terms) the providers hold.
 
-    Contracts that differ only in their bid discount share a base: the same triggers, so the
-    kernel advances them together and only prices them apart.
+    Contracts that differ only in their bid discount or a subcontractor's own terms share a base:
+    the same triggers, so the kernel advances them together and only prices them apart.
     """
     loaded: dict[str, Contract] = {}
-    keys: list[tuple[str, float | None]] = []
+    keys: list[tuple[str, float | None, tuple[float, int] | None]] = []
     names: list[str] = []
     contracts: list[Contract] = []
     base: list[int] = []
@@ -185,7 +185,12 @@ def _contracts(
         if provider.bid_discount is not None:
             contract = contract.model_copy(update={"bid_discount": provider.bid_discount})
             name = f"{name} (bid discount {discount})"
-        key = (provider.contract, discount)
+        terms = _own_terms(contract, provider)
+        if terms is not None:
+            contract = contract.model_copy(update={"subcontract": terms})
+            name = f"{name} (fee {terms.management_fee.value}, lag {terms.payment_lag_weeks.value})"
+        own = None if terms is None else (terms.management_fee.value, terms.payment_lag_weeks.value)
+        key = (provider.contract, discount, own)
         if key not in keys:
             first.setdefault(provider.contract, len(keys))
             base.append(first[provider.contract])
@@ -194,6 +199,19 @@ def _contracts(
             contracts.append(contract)
         index.append(keys.index(key))
     return contracts, names, np.array(index, np.int64), np.array(base, np.int64)
+
+
+def _own_terms(contract: Contract, provider: Provider) -> SubcontractTerms | None:
+    """A subcontractor's own management fee and payment lag laid over its contract's terms."""
+    terms = contract.subcontract
+    if terms is None or (provider.management_fee is None and provider.payment_lag_weeks is None):
+        return None
+    update: dict[str, object] = {}
+    if provider.management_fee is not None:
+        update["management_fee"] = provider.management_fee
+    if provider.payment_lag_weeks is not None:
+        update["payment_lag_weeks"] = provider.payment_lag_weeks
+    return terms.model_copy(update=update)
 
 
 def _scaled(contract: Contract, scale: float) -> Contract:

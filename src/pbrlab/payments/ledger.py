@@ -21,6 +21,7 @@ from pbrlab.contracts.model import (
     EarningsThreshold,
     PaymentGroup,
     PaymentKind,
+    SubcontractTerms,
     WeeksInWork,
 )
 from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
@@ -190,8 +191,11 @@ def ledger_table(
     events: Events,
     amount: FloatArray,
     as_of: int,
+    own_terms: dict[str, SubcontractTerms] | None = None,
 ) -> pa.Table:
-    """Ledger rows for priced participant events, plus provider-level and subcontract flows."""
+    """Ledger rows for priced participant events, plus provider-level and subcontract flows
+    (under the contract's subcontract terms, or a subcontractor's `own_terms`: its own
+    management fee and payment lag)."""
     parties = [contract.commissioner, *participants.organisations]
     rule_texts = _rule_texts(contract)
     lagged = (events.kind == KIND_CODE[PaymentKind.job_outcome]) | (
@@ -222,7 +226,7 @@ def ledger_table(
             for b in _provider_payments(contract, rules, participants, events, as_of, n_rules)
         ),
         prime_rows,
-        *_subcontract_flows(contract, participants, prime_rows, as_of, n_rules),
+        *_subcontract_flows(contract, participants, prime_rows, as_of, n_rules, own_terms or {}),
     ]
     names = _Names(participants, parties, [*rule_texts, *_EXTRA_RULES])
     return pa.concat_tables([names.table(block) for block in blocks])
@@ -377,23 +381,31 @@ def incentive_payments(
 
 
 def _subcontract_flows(
-    contract: Contract, participants: Participants, prime_rows: Rows, as_of: int, n_rules: int
+    contract: Contract,
+    participants: Participants,
+    prime_rows: Rows,
+    as_of: int,
+    n_rules: int,
+    own_terms: dict[str, SubcontractTerms],
 ) -> list[Rows]:
     """Prime to subcontractor: pass-through of each eligible payment, less the management fee."""
     terms = contract.subcontract
     if terms is None:
         return []
+    names = participants.organisations
+    lag = np.array([own_terms.get(n, terms).payment_lag_weeks.value for n in names], np.int64)
+    rate = np.array([own_terms.get(n, terms).management_fee.value for n in names])
     sub = participants.subcontractor[prime_rows.participant]
     passes = np.isin(prime_rows.kind, [KIND_CODE[k] for k in terms.pass_through])
     passed = prime_rows.where((sub >= 0) & passes)
     passed.payer, passed.payee = passed.payee, participants.subcontractor[passed.participant] + 1
-    passed.due = passed.due + 7 * terms.payment_lag_weeks.value
+    passed.due = passed.due + 7 * lag[passed.payee - 1]
     passed.rule = np.full(passed.size, n_rules + 2)
     passed = passed.where(passed.due <= as_of)
     fee = passed.where(np.isin(passed.kind, [KIND_CODE[k] for k in terms.fee_applies_to]))
     fee.payer, fee.payee = fee.payee, fee.payer
     fee.kind = np.full(fee.size, KIND_CODE[PaymentKind.management_fee], np.int64)
-    fee.amount = to_pennies(fee.amount * terms.management_fee.value)
+    fee.amount = to_pennies(fee.amount * rate[fee.payer - 1])
     fee.rule = np.full(fee.size, n_rules + 3)
     return [passed, fee.where(fee.amount > 0)]
 

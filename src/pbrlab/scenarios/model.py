@@ -154,6 +154,16 @@ class Provider(Strict):
         "on for the whole attachment; payments pass down), or 2, a specialist its prime buys on "
         "the spot per participant (see supply_chains); default 1",
     )
+    management_fee: Sourced[Fraction] | None = Field(
+        default=None,
+        description="for a subcontractor: its prime's top-slice on what it passes down, in place "
+        "of the contract's subcontract terms",
+    )
+    payment_lag_weeks: Sourced[Annotated[StrictInt, Field(ge=0, le=520)]] | None = Field(
+        default=None,
+        description="for a subcontractor: weeks its prime takes to pass payments down, in place "
+        "of the contract's subcontract terms",
+    )
     planned_share: Sourced[Fraction] | None = Field(
         default=None,
         description="for a subcontractor: the share of its prime's referrals the bid planned to "
@@ -409,11 +419,11 @@ class Scenario(Strict):
                     ("providers", p, "area"),
                     f"expected one of the scenario's areas; found {provider.area!r}",
                 )
-            if provider.prime is None and (
-                provider.tier is not None or provider.planned_share is not None
-            ):
+            own_terms = ("tier", "planned_share", "management_fee", "payment_lag_weeks")
+            given = [name for name in own_terms if getattr(provider, name) is not None]
+            if provider.prime is None and given:
                 raise FieldError(
-                    ("providers", p, "tier" if provider.tier is not None else "planned_share"),
+                    ("providers", p, given[0]),
                     "expected a subcontractor (a provider with a prime); found a prime",
                 )
             if provider.tier == 2 and self.supply_chains is None:
