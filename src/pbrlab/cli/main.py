@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import csv
-import functools
 import io
 import json
 import sys
-from collections.abc import Callable
-from enum import StrEnum
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +17,8 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
+from pbrlab.cli.common import Format, MaxFormat, err, friendly, out
+from pbrlab.cli.experiments import results_app, sensitivity_command, sweep_command
 from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import maximum_payments
 from pbrlab.contracts.model import Contract
@@ -35,9 +34,6 @@ from pbrlab.report.ocds import release_package
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.load import preset_names as scenario_presets
 from pbrlab.scenarios.model import Scenario
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 app = typer.Typer(
     help="pbrlab: design, run and stress-test payment-by-results commissioning.",
@@ -56,36 +52,9 @@ market_app = typer.Typer(
 app.add_typer(market_app, name="market")
 export_app = typer.Typer(help="Export a run's outputs in open formats.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-# Markup off: names and paths come from user data, and "[x]" in them must print as written.
-out = Console(markup=False, highlight=False)
-err = Console(stderr=True, markup=False, highlight=False)
-
-
-class Format(StrEnum):
-    table = "table"
-    json = "json"
-
-
-class MaxFormat(StrEnum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-
-
-def friendly(command: Callable[P, R]) -> Callable[P, R]:
-    """Bad input becomes one line on stderr and exit code 2, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except InputError as exc:
-            err.print(Text.assemble(("error:", "bold red"), f" {exc}"), soft_wrap=True)
-            raise typer.Exit(2) from None
-
-    return wrapper
-
+app.add_typer(results_app, name="results")
+app.command("sweep")(sweep_command)
+app.command("sensitivity")(sensitivity_command)
 
 ContractArg = Annotated[str, typer.Argument(help="A preset name or a contract .toml file.")]
 

@@ -1,0 +1,94 @@
+"""The results store: a DuckDB database beside a folder of Parquet files, one per batch.
+
+A batch's rows are written to `<store>.parts/` under a temporary name and renamed into place:
+the rename registers the batch, all of it or none of it, so a run killed at any moment leaves
+every run stored exactly once or not at all. The database holds each experiment's definition and
+provenance and a view `runs` over the Parquet files; a rerun skips the run keys already there.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from pbrlab.errors import InputError
+from pbrlab.io import write_parquet
+
+RUN_COLUMNS = ("run_key", "point", "replicate", "seed", "factors", "status", "error")
+
+
+class Store:
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.parts = self.path.with_name(self.path.name + ".parts")
+        if self.path.exists() and not self.path.is_file():
+            raise InputError(str(self.path), "", "expected a store file; found a folder")
+        self.parts.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = duckdb.connect(str(self.path))
+        except duckdb.Error as exc:
+            raise InputError(str(self.path), "", f"cannot open the store ({exc})") from None
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS experiments (experiment_id TEXT PRIMARY KEY, "
+            "definition JSON, provenance JSON)"
+        )
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def register(
+        self, experiment_id: str, definition: dict[str, Any], stamp: dict[str, str]
+    ) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO experiments VALUES (?, ?, ?)",
+            [experiment_id, json.dumps(definition, default=str), json.dumps(stamp)],
+        )
+
+    def add(self, experiment_id: str, rows: list[dict[str, Any]], stamp: dict[str, str]) -> None:
+        """Store one batch's rows, atomically."""
+        if not rows:
+            return
+        table = pa.Table.from_pylist([{"experiment_id": experiment_id, **r} for r in rows])
+        name = f"{experiment_id}--{uuid.uuid4().hex}.parquet"
+        write_parquet(table, self.parts / name, stamp)
+
+    def _files(self) -> list[str]:
+        return sorted(str(p) for p in self.parts.glob("*.parquet"))
+
+    def runs(self, experiment_id: str | None = None) -> duckdb.DuckDBPyRelation | None:
+        files = self._files()
+        if not files:
+            return None
+        relation = self.db.read_parquet(files, union_by_name=True)
+        if experiment_id is not None:
+            relation = relation.filter(f"experiment_id = '{experiment_id.replace(chr(39), '')}'")
+        return relation
+
+    def done(self, experiment_id: str) -> set[str]:
+        """Run keys already stored for the experiment (failed runs included: rerun with
+        --retry-failed to try them again)."""
+        runs = self.runs(experiment_id)
+        if runs is None:
+            return set()
+        return {r[0] for r in runs.select("run_key").fetchall()}
+
+    def query(self, sql: str) -> duckdb.DuckDBPyRelation:
+        """SQL over `runs` (every stored run) and `experiments`."""
+        runs = self.runs()
+        if runs is not None:
+            runs.create_view("runs", replace=True)
+        try:
+            return self.db.sql(sql)
+        except duckdb.Error as exc:
+            raise InputError("query", "", str(exc).splitlines()[0]) from None
