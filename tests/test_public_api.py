@@ -15,11 +15,14 @@ EXPECTED = {
     "SimulationRun",
     "compute_ledger",
     "load_contract",
+    "load_experiment",
     "load_scenario",
     "maximum_payments",
     "preset_names",
+    "read_results",
     "run_payments",
     "run_scenario",
+    "sweep",
     "totals",
 }
 

@@ -1,9 +1,11 @@
 """pbrlab: design, run and stress-test payment-by-results commissioning of public services.
 
 The public API is what `__all__` lists; everything else may change between versions. The
-simulator's names load on first use, so the payment engine and the CLI start without Numba.
+simulator's and the experiments' names load on first use, so the payment engine and the CLI
+start without Numba, DuckDB or SciPy.
 """
 
+import importlib
 from typing import Any
 
 from pbrlab.contracts.load import load_contract, preset_names
@@ -26,20 +28,27 @@ __all__ = [
     "SimulationRun",
     "compute_ledger",
     "load_contract",
+    "load_experiment",
     "load_scenario",
     "maximum_payments",
     "preset_names",
+    "read_results",
     "run_payments",
     "run_scenario",
+    "sweep",
     "totals",
 ]
 
-_SIMULATOR = {"SimulationRun", "run_scenario"}
+_LAZY = {
+    "SimulationRun": "pbrlab.engine.run",
+    "run_scenario": "pbrlab.engine.run",
+    "load_experiment": "pbrlab.experiments.sweep",
+    "sweep": "pbrlab.experiments.sweep",
+    "read_results": "pbrlab.experiments.store",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in _SIMULATOR:
-        from pbrlab.engine import run
-
-        return getattr(run, name)
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'pbrlab' has no attribute {name!r}")

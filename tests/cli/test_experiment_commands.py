@@ -81,3 +81,20 @@ def test_bad_input_is_one_line_and_exit_2(swept: Path, args: tuple[str, ...], ex
     assert result.returncode == 2, result.stdout + result.stderr
     assert expect in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sensitivity_and_discovery_of_the_ishigami_sweep(tmp_path: Path) -> None:
+    assert pbrlab("sweep", "ishigami", "--executor", "inprocess", cwd=tmp_path).returncode == 0
+    result = pbrlab(
+        "sensitivity", "ishigami", "--format", "json", "--chart", "s.html", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    (indices,) = json.loads(result.stdout)
+    assert indices["method"] == "sobol" and indices["factors"] == ["x1", "x2", "x3"]
+    assert indices["ST"][0] == pytest.approx(0.5576, abs=0.03)
+    assert (tmp_path / "s.html").stat().st_size > 100_000
+    found = pbrlab("discover", "ishigami", "--where", "y > 10", "--format", "json", cwd=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert "x1" in json.loads(found.stdout)["chosen"]["limits"]
+    bad = pbrlab("discover", "ishigami", "--where", "nonsense +", cwd=tmp_path)
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -124,3 +124,14 @@ def test_the_sobol_machinery_recovers_the_ishigami_indices(tmp_path: Path) -> No
         assert got == pytest.approx(want, abs=0.03)
     assert indices.convergence is not None
     assert max(indices.convergence["S1_change"] + indices.convergence["ST_change"]) < 0.05
+
+
+def test_results_come_back_as_a_dataframe(in_process: Path) -> None:
+    import pbrlab
+
+    frame = pbrlab.read_results(in_process, "small")
+    assert len(frame) == 4
+    assert list(frame["point"]) == [0, 0, 1, 1] and set(frame["status"]) == {"ok"}
+    assert frame[OUTPUTS[0]].between(0, 1).all()
+    with pytest.raises(InputError, match="expected a results store"):
+        pbrlab.read_results(in_process.with_name("missing.duckdb"))

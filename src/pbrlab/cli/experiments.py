@@ -106,6 +106,7 @@ def sensitivity_command(
     output: Annotated[
         str | None, typer.Option(help="The output analysed (default: every output).")
     ] = None,
+    chart: Annotated[Path | None, typer.Option(help="Also write a chart (HTML).")] = None,
     format: Annotated[Format, typer.Option()] = Format.table,
 ) -> None:
     """Sobol' (sobol design) or Morris (morris design) indices of stored runs, with confidence
@@ -116,6 +117,10 @@ def sensitivity_command(
     model = load_experiment(experiment)
     opened = _open(store)
     results = [sensitivity(opened, model, o) for o in ([output] if output else model.outputs)]
+    if chart is not None:
+        from pbrlab.experiments.charts import sensitivity_chart
+
+        sensitivity_chart(results, chart)
     if format is Format.json:
         print(json.dumps([r.as_dict() for r in results], indent=2))
         return
@@ -125,6 +130,48 @@ def sensitivity_command(
         for i, name in enumerate(result.names):
             table.add_row(name, *(f"{values[i]:.4f}" for values in measures.values()))
         out.print(table)
+
+
+@friendly
+def discover_command(
+    experiment: Annotated[str, typer.Argument(help="The experiment .toml file or preset swept.")],
+    where: Annotated[
+        str,
+        typer.Option(
+            help="The condition, SQL over the runs' columns: '\"supply_chains.tier_2.insolvent\" "
+            "> 10'."
+        ),
+    ],
+    store: StoreOption = Path("results.duckdb"),
+    min_coverage: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="The chosen box keeps this share of cases.")
+    ] = 0.8,
+    chart: Annotated[Path | None, typer.Option(help="Also write a chart (HTML).")] = None,
+    format: Annotated[Format, typer.Option()] = Format.table,
+) -> None:
+    """PRIM scenario discovery: the factor ranges in which the condition mostly holds."""
+    from pbrlab.experiments.discovery import discover
+    from pbrlab.experiments.sweep import load_experiment
+
+    found = discover(_open(store), load_experiment(experiment), where, min_coverage)
+    if chart is not None:
+        from pbrlab.experiments.charts import discovery_chart
+
+        discovery_chart(found, chart)
+    if format is Format.json:
+        print(json.dumps(found.as_dict(), indent=2))
+        return
+    box = found.chosen
+    out.print(
+        f"{found.cases} of {found.runs} runs meet {where}; the chosen box holds "
+        f"{box.coverage:.0%} of them (coverage) and {box.density:.0%} of its runs meet it "
+        f"(density), {box.support:.0%} of all runs",
+        soft_wrap=True,
+    )
+    table = Table("factor", "low", "high")
+    for name, (low, high) in box.limits.items():
+        table.add_row(name, f"{low:.4g}", f"{high:.4g}")
+    out.print(table)
 
 
 @results_app.command("list")

@@ -18,7 +18,12 @@ from rich.text import Text
 from typer.exceptions import TyperException
 
 from pbrlab.cli.common import Format, MaxFormat, err, friendly, out
-from pbrlab.cli.experiments import results_app, sensitivity_command, sweep_command
+from pbrlab.cli.experiments import (
+    discover_command,
+    results_app,
+    sensitivity_command,
+    sweep_command,
+)
 from pbrlab.contracts.load import load_contract, preset_names
 from pbrlab.contracts.maximum import maximum_payments
 from pbrlab.contracts.model import Contract
@@ -55,6 +60,7 @@ app.add_typer(export_app, name="export")
 app.add_typer(results_app, name="results")
 app.command("sweep")(sweep_command)
 app.command("sensitivity")(sensitivity_command)
+app.command("discover")(discover_command)
 
 ContractArg = Annotated[str, typer.Argument(help="A preset name or a contract .toml file.")]
 

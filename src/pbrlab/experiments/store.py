@@ -4,6 +4,7 @@ A batch's rows are written to `<store>.parts/` under a temporary name and rename
 the rename registers the batch, all of it or none of it, so a run killed at any moment leaves
 every run stored exactly once or not at all. The database holds each experiment's definition and
 provenance and a view `runs` over the Parquet files; a rerun skips the run keys already there.
+One sweep writes to a store at a time (opening it clears what a killed sweep left half-written).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from pbrlab.errors import InputError
@@ -29,6 +31,8 @@ class Store:
         if self.path.exists() and not self.path.is_file():
             raise InputError(str(self.path), "", "expected a store file; found a folder")
         self.parts.mkdir(parents=True, exist_ok=True)
+        for stale in self.parts.glob(".*.tmp"):  # a batch cut off mid-write by a kill
+            stale.unlink(missing_ok=True)
         try:
             self.db = duckdb.connect(str(self.path))
         except duckdb.Error as exc:
@@ -83,6 +87,13 @@ class Store:
             return set()
         return {r[0] for r in runs.select("run_key").fetchall()}
 
+    def frame(self, experiment_id: str | None = None) -> pd.DataFrame:
+        """The stored runs (of one experiment, or all) as a pandas DataFrame."""
+        runs = self.runs(experiment_id)
+        if runs is None:
+            return pd.DataFrame()
+        return runs.order("experiment_id, point, replicate").df()
+
     def query(self, sql: str) -> duckdb.DuckDBPyRelation:
         """SQL over `runs` (every stored run) and `experiments`."""
         runs = self.runs()
@@ -92,3 +103,11 @@ class Store:
             return self.db.sql(sql)
         except duckdb.Error as exc:
             raise InputError("query", "", str(exc).splitlines()[0]) from None
+
+
+def read_results(store: str | Path, experiment_id: str | None = None) -> pd.DataFrame:
+    """One row per stored run (design point, replicate, seed, factors, status, outputs)."""
+    if not Path(store).is_file():
+        raise InputError(str(store), "", "expected a results store; found no file")
+    with Store(store) as opened:
+        return opened.frame(experiment_id)
