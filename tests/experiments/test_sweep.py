@@ -135,3 +135,35 @@ def test_results_come_back_as_a_dataframe(in_process: Path) -> None:
     assert frame[OUTPUTS[0]].between(0, 1).all()
     with pytest.raises(InputError, match="expected a results store"):
         pbrlab.read_results(in_process.with_name("missing.duckdb"))
+
+
+def test_a_contract_design_factor_changes_what_is_paid(tmp_path: Path) -> None:
+    data = small().model_dump()
+    data["factors"] = [
+        {
+            "name": "fixed_share",
+            "transform": "fixed_share",
+            "contract": "work-programme-2011",
+            "options": [0.0, 0.5],
+        }
+    ]
+    data["outputs"] = ["overall.spend_gbp.attachment", "overall.spend_gbp.job_outcome"]
+    data["replicates"] = 1
+    experiment = config.validate(Experiment, data, "designs")
+    sweep(experiment, tmp_path / "r.duckdb", executor="inprocess")
+    with Store(tmp_path / "r.duckdb") as store:
+        rows = store.query(
+            'SELECT "overall.spend_gbp.attachment", "overall.spend_gbp.job_outcome" FROM runs '
+            "ORDER BY point"
+        ).fetchall()
+    (none_fixed, outcomes_only), (half_fixed, fewer_outcomes) = rows
+    assert none_fixed == 0 < half_fixed and fewer_outcomes < outcomes_only
+
+
+@pytest.mark.parametrize(("name", "size"), [("taper-sweep", 9), ("reference-sensitivity", 70)])
+def test_the_shipped_example_experiments_are_valid(name: str, size: int) -> None:
+    from pbrlab.experiments.design import points
+
+    root = Path(__file__).parents[2] / "experiments"
+    experiment = load_experiment(root / f"{name}.toml")
+    assert points(experiment).size == size

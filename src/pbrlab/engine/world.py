@@ -11,13 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from pbrlab.arrays import FloatArray, IntArray
-from pbrlab.contracts.load import load_contract
+from pbrlab.contracts.load import contract_data, load_contract, parse_contract
 from pbrlab.contracts.model import Contract, EarningsThreshold, PaymentKind, SubcontractTerms
 from pbrlab.errors import InputError
 from pbrlab.payments.rules import GroupRules, compile_rules, to_day
 from pbrlab.population.employment import TENURE_SPLIT, rate
 from pbrlab.population.referrals import simulated_weeks
 from pbrlab.providers.allocation import Policy, Stakes
+from pbrlab.scenarios.load import overlay
 from pbrlab.scenarios.model import Provider, Scenario
 
 
@@ -173,7 +174,7 @@ def _contracts(
         if provider.contract not in loaded:
             try:
                 loaded[provider.contract] = _scaled(
-                    load_contract(provider.contract), scenario.scale
+                    _with_overrides(scenario, provider.contract), scenario.scale
                 )
             except InputError as exc:
                 where = f"providers[{provider.id}].contract"
@@ -198,7 +199,23 @@ def _contracts(
             names.append(name)
             contracts.append(contract)
         index.append(keys.index(key))
+    for name in scenario.contract_overrides:
+        if name not in loaded:
+            raise InputError(
+                label,
+                f"contract_overrides.{name}",
+                f"expected a contract the providers hold {sorted(loaded)}; found {name!r}",
+            )
     return contracts, names, np.array(index, np.int64), np.array(base, np.int64)
+
+
+def _with_overrides(scenario: Scenario, name: str) -> Contract:
+    """The contract a provider names, with the scenario's overrides for it laid over."""
+    changes = scenario.contract_overrides.get(name)
+    if changes is None:
+        return load_contract(name)
+    data, label = contract_data(name)
+    return parse_contract(overlay(data, changes), f"{label} with contract_overrides[{name}]")
 
 
 def _own_terms(contract: Contract, provider: Provider) -> SubcontractTerms | None:

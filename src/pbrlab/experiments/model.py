@@ -53,7 +53,15 @@ class Factor(Strict):
     """One parameter varied by the design."""
 
     name: Identifier
-    path: str = Field(min_length=1, description="where the value goes in the base scenario")
+    path: str | None = Field(
+        default=None, min_length=1, description="where the value goes in the base scenario"
+    )
+    transform: Literal["attachment_taper", "fixed_share"] | None = Field(
+        default=None,
+        description="instead of a path: a contract design the value sets (see "
+        "pbrlab.contracts.designs), laid over `contract` as the scenario's contract_overrides",
+    )
+    contract: str | None = Field(default=None, description="the contract a transform changes")
     range: Annotated[list[Number], Field(min_length=2, max_length=2)] | None = None
     distribution: Distribution | None = None
     options: Annotated[list[Any], Field(min_length=1)] | None = None
@@ -67,6 +75,10 @@ class Factor(Strict):
                 (),
                 f"expected exactly one of range, distribution or options; found {given or 'none'}",
             )
+        if (self.path is None) == (self.transform is None):
+            raise FieldError((), "expected exactly one of path or transform")
+        if self.transform is not None and self.contract is None:
+            raise FieldError(("contract",), f"expected the contract that {self.transform} changes")
         if self.range is not None and not self.range[0] < self.range[1]:
             raise FieldError(
                 ("range",), f"expected [low, high] with low < high; found {self.range}"

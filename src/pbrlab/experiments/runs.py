@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from pbrlab import config
+from pbrlab.contracts.designs import TRANSFORMS
+from pbrlab.contracts.load import contract_data
 from pbrlab.errors import InputError
 from pbrlab.experiments.model import Experiment
 from pbrlab.provenance import model_hash
@@ -139,8 +141,19 @@ def varied(experiment: Experiment, base: dict[str, Any], values: dict[str, Any],
     from pbrlab.scenarios.model import Scenario
 
     data = json.loads(json.dumps(base, default=str))
+    designed: dict[str, dict[str, Any]] = {}  # contract -> its data, transformed
     for factor in experiment.factors:
-        lay_over(data, factor.path, values[factor.name], experiment.id)
+        if factor.path is not None:
+            lay_over(data, factor.path, values[factor.name], experiment.id)
+            continue
+        contract = factor.contract or ""
+        if contract not in designed:
+            designed[contract] = contract_data(contract)[0]
+        transform = TRANSFORMS[factor.transform or ""]
+        designed[contract] = transform(designed[contract], float(values[factor.name]))
+    overrides = data.setdefault("contract_overrides", {})
+    for contract, changed in designed.items():
+        overrides[contract] = {"groups": changed["groups"]}
     data["seed"] = seed
     if experiment.scale is not None:
         data["scale"] = experiment.scale

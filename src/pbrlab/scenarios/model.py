@@ -8,7 +8,7 @@ or an `assumption`. Hazards are weekly probabilities; money is in pounds.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
@@ -375,6 +375,11 @@ class Scenario(Strict):
     labour_market: LabourMarket
     behaviour: Behaviour
     market: MarketPlan | None = None
+    contract_overrides: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="changes laid over the contracts the providers hold, by contract name "
+        "(tables merge by key, groups by id): how an experiment varies a contract's design",
+    )
     finance: Finance | None = Field(
         default=None, description="insolvency rules; without them providers never fail"
     )
