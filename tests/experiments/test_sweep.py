@@ -133,6 +133,9 @@ def test_results_come_back_as_a_dataframe(in_process: Path) -> None:
     assert len(frame) == 4
     assert list(frame["point"]) == [0, 0, 1, 1] and set(frame["status"]) == {"ok"}
     assert frame[OUTPUTS[0]].between(0, 1).all()
+    # What each run key is made of is queryable: the scenario's hash and the code version.
+    assert frame["scenario_hash"].str.len().eq(16).all() and frame["scenario_hash"].nunique() == 2
+    assert frame["pbrlab_version"].nunique() == 1
     with pytest.raises(InputError, match="expected a results store"):
         pbrlab.read_results(in_process.with_name("missing.duckdb"))
 

@@ -198,7 +198,8 @@ def results_show(
     runs = opened.runs(experiment)
     if runs is None or not runs.aggregate("count(*)").fetchall()[0][0]:
         raise InputError(str(store), experiment, "expected an experiment in the store; found none")
-    fixed = ("experiment_id", "run_key", "error", "seconds", "worker")
+    fixed = {"experiment_id", "run_key", "error", "seconds", "worker"}
+    fixed |= {"scenario_hash", "pbrlab_version"}  # in the run key already
     relation = runs.order("point, replicate").limit(limit)
     relation = relation.select(*(f'"{c}"' for c in relation.columns if c not in fixed))
     _print(relation.columns, relation.fetchall(), format)

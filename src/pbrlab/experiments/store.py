@@ -21,8 +21,6 @@ import pyarrow as pa
 from pbrlab.errors import InputError
 from pbrlab.io import write_parquet
 
-RUN_COLUMNS = ("run_key", "point", "replicate", "seed", "factors", "status", "error")
-
 
 class Store:
     def __init__(self, path: str | Path) -> None:
@@ -80,8 +78,8 @@ class Store:
         return relation
 
     def done(self, experiment_id: str) -> set[str]:
-        """Run keys already stored for the experiment (failed runs included: rerun with
-        --retry-failed to try them again)."""
+        """Run keys already stored for the experiment (failed runs included: a failure is a
+        result, stored once; change the experiment, or remove the store, to run it again)."""
         runs = self.runs(experiment_id)
         if runs is None:
             return set()

@@ -47,7 +47,16 @@ def load_experiment(path: str | Path) -> Experiment:
     return config.validate(Experiment, data, label)
 
 
-def plan(experiment: Experiment) -> tuple[Points, list[RunSpec], dict[str, Any]]:
+@dataclass(frozen=True)
+class Plan:
+    points: Points
+    runs: list[RunSpec]  # one per point and replicate
+    base: dict[str, Any]  # the base scenario's resolved data
+    scenario_hash: dict[str, str]  # run key -> the hash of the scenario it simulates
+    version: str  # pbrlab's, part of every run key
+
+
+def plan(experiment: Experiment) -> Plan:
     """The design's points, one run spec per point and replicate, and the base scenario data."""
     base: dict[str, Any] = {}
     if experiment.model == "pbrlab":
@@ -58,16 +67,16 @@ def plan(experiment: Experiment) -> tuple[Points, list[RunSpec], dict[str, Any]]
     seeds = replicate_seeds(experiment)
     version = provenance()["pbrlab_version"]
     specs: list[RunSpec] = []
+    hashes: dict[str, str] = {}
     for i, values in enumerate(design.values):
         try:
             model = scenario_hash(experiment, base, values)
         except InputError:
             model = "invalid"  # the run will record why
-        specs.extend(
-            RunSpec(i, r, seed, values, run_key(model, version, values, seed))
-            for r, seed in enumerate(seeds)
-        )
-    return design, specs, base
+        for r, seed in enumerate(seeds):
+            specs.append(RunSpec(i, r, seed, values, run_key(model, version, values, seed)))
+            hashes[specs[-1].key] = model
+    return Plan(design, specs, base, hashes, version)
 
 
 def sweep(
@@ -80,7 +89,8 @@ def sweep(
     progress: Progress | None = None,
 ) -> SweepResult:
     """Run what the store lacks; each finished batch is stored before the next is awaited."""
-    design, specs, base = plan(experiment)
+    planned = plan(experiment)
+    specs = planned.runs
     stamp = provenance(experiment=experiment.id, seed=str(experiment.seed))
     with Store(store_path) as store:
         store.register(experiment.id, experiment.model_dump(mode="json"), stamp)
@@ -88,18 +98,23 @@ def sweep(
         todo = [s for s in specs if s.key not in done]
         n_workers = workers or max(1, multiprocessing.cpu_count())
         size = batch_size or max(1, min(25, math.ceil(len(todo) / (4 * n_workers))))
-        batches = [Batch(experiment, base, todo[i : i + size]) for i in range(0, len(todo), size)]
+        batches = [
+            Batch(experiment, planned.base, todo[i : i + size]) for i in range(0, len(todo), size)
+        ]
         ran = failed = 0
         if progress is not None:
             progress(0, len(todo))
         with _executor(executor, n_workers, scheduler) as run_all:
             for rows in run_all(batches):
+                for row in rows:  # what the key is made of, as columns to query
+                    row["scenario_hash"] = planned.scenario_hash[row["run_key"]]
+                    row["pbrlab_version"] = planned.version
                 store.add(experiment.id, rows, stamp)
                 ran += len(rows)
                 failed += sum(r["status"] != "ok" for r in rows)
                 if progress is not None:
                     progress(ran, len(todo))
-    return SweepResult(experiment, design, len(specs), len(specs) - len(todo), ran, failed)
+    return SweepResult(experiment, planned.points, len(specs), len(specs) - len(todo), ran, failed)
 
 
 RunAll = Callable[[list[Batch]], Iterator[list[dict[str, Any]]]]
