@@ -96,5 +96,9 @@ def test_sensitivity_and_discovery_of_the_ishigami_sweep(tmp_path: Path) -> None
     found = pbrlab("discover", "ishigami", "--where", "y > 10", "--format", "json", cwd=tmp_path)
     assert found.returncode == 0, found.stderr
     assert "x1" in json.loads(found.stdout)["chosen"]["limits"]
+    from_store = pbrlab("sensitivity", "results.duckdb", "--format", "json", cwd=tmp_path)
+    assert json.loads(from_store.stdout) == json.loads(result.stdout)  # the stored definition
+    wrong = pbrlab("sensitivity", "results.duckdb", "--experiment", "other", cwd=tmp_path)
+    assert wrong.returncode == 2 and "expected 'other' of ['ishigami']" in wrong.stderr
     bad = pbrlab("discover", "ishigami", "--where", "nonsense +", cwd=tmp_path)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

@@ -99,10 +99,23 @@ def sweep_command(
     )
 
 
+TargetArg = Annotated[
+    str,
+    typer.Argument(
+        help="The experiment .toml file or preset swept (its runs read from --store), or a store "
+        "(.duckdb) holding the experiment."
+    ),
+]
+ExperimentOption = Annotated[
+    str | None, typer.Option("--experiment", help="Which experiment, for a store holding several.")
+]
+
+
 @friendly
 def sensitivity_command(
-    experiment: Annotated[str, typer.Argument(help="The experiment .toml file or preset swept.")],
+    target: TargetArg,
     store: StoreOption = Path("results.duckdb"),
+    experiment_id: ExperimentOption = None,
     output: Annotated[
         str | None, typer.Option(help="The output analysed (default: every output).")
     ] = None,
@@ -112,10 +125,8 @@ def sensitivity_command(
     """Sobol' (sobol design) or Morris (morris design) indices of stored runs, with confidence
     intervals and, for Sobol', how far the indices moved from N/2 to N base samples."""
     from pbrlab.experiments.analysis import sensitivity
-    from pbrlab.experiments.sweep import load_experiment
 
-    model = load_experiment(experiment)
-    opened = _open(store)
+    model, opened = _resolve(target, store, experiment_id)
     results = [sensitivity(opened, model, o) for o in ([output] if output else model.outputs)]
     if chart is not None:
         from pbrlab.experiments.charts import sensitivity_chart
@@ -134,7 +145,7 @@ def sensitivity_command(
 
 @friendly
 def discover_command(
-    experiment: Annotated[str, typer.Argument(help="The experiment .toml file or preset swept.")],
+    target: TargetArg,
     where: Annotated[
         str,
         typer.Option(
@@ -143,6 +154,7 @@ def discover_command(
         ),
     ],
     store: StoreOption = Path("results.duckdb"),
+    experiment_id: ExperimentOption = None,
     min_coverage: Annotated[
         float, typer.Option(min=0.0, max=1.0, help="The chosen box keeps this share of cases.")
     ] = 0.8,
@@ -151,9 +163,9 @@ def discover_command(
 ) -> None:
     """PRIM scenario discovery: the factor ranges in which the condition mostly holds."""
     from pbrlab.experiments.discovery import discover
-    from pbrlab.experiments.sweep import load_experiment
 
-    found = discover(_open(store), load_experiment(experiment), where, min_coverage)
+    model, opened = _resolve(target, store, experiment_id)
+    found = discover(opened, model, where, min_coverage)
     if chart is not None:
         from pbrlab.experiments.charts import discovery_chart
 
@@ -244,6 +256,20 @@ def _open(store: Path):  # type: ignore[no-untyped-def]
     if not store.is_file():
         raise InputError(str(store), "", "expected a results store; found no file")
     return Store(store)
+
+
+def _resolve(target: str, store: Path, experiment_id: str | None):  # type: ignore[no-untyped-def]
+    """The experiment and the store its runs are in: from an experiment file and --store, or
+    from a store alone (the experiment's definition is stored with its runs)."""
+    from pbrlab import config
+    from pbrlab.experiments.model import Experiment
+    from pbrlab.experiments.sweep import load_experiment
+
+    if target.endswith(".duckdb"):
+        opened = _open(Path(target))
+        data = opened.definition(experiment_id)
+        return config.validate(Experiment, data, f"{target} ({data.get('id')})"), opened
+    return load_experiment(target), _open(store)
 
 
 def _print(columns: list[str], rows: list[tuple[object, ...]], format: Format) -> None:

@@ -57,6 +57,17 @@ class Store:
             [experiment_id, json.dumps(definition, default=str), json.dumps(stamp)],
         )
 
+    def definition(self, experiment_id: str | None = None) -> dict[str, Any]:
+        """A stored experiment's definition (the only one, when no id is given)."""
+        rows = self.db.execute("SELECT experiment_id, definition FROM experiments").fetchall()
+        ids = sorted(r[0] for r in rows)
+        chosen = [r for r in rows if experiment_id in (None, r[0])]
+        if len(chosen) != 1:
+            wanted = "an --experiment id" if experiment_id is None else repr(experiment_id)
+            raise InputError(str(self.path), "experiments", f"expected {wanted} of {ids}")
+        loaded: dict[str, Any] = json.loads(chosen[0][1])
+        return loaded
+
     def add(self, experiment_id: str, rows: list[dict[str, Any]], stamp: dict[str, str]) -> None:
         """Store one batch's rows, atomically."""
         if not rows:
