@@ -33,6 +33,15 @@ def test_prim_peels_to_a_known_box() -> None:
         prim(["a"], x[:, :1], np.zeros(4000, bool))
 
 
+def test_prim_peels_grids_by_whole_values() -> None:
+    """A 3 x 3 grid, as the taper sweep: quantile cuts remove nothing, so PRIM peels end values."""
+    grid = np.array([[a, b] for a in (0.0, 0.1, 0.3) for b in (0.0, 0.33, 1.0)] * 10)
+    hit = (grid[:, 0] == 0.0) & (grid[:, 1] == 1.0)
+    box = prim(["share", "taper"], grid, hit, "worst corner", min_coverage=1.0).chosen
+    assert box.limits == {"share": (0.0, 0.0), "taper": (1.0, 1.0)}
+    assert box.density == 1.0 and box.coverage == 1.0
+
+
 @pytest.fixture(scope="module")
 def ishigami(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Experiment]:
     path = tmp_path_factory.mktemp("ishigami") / "results.duckdb"

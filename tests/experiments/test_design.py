@@ -18,7 +18,7 @@ def experiment(design: dict[str, Any], factors: list[dict[str, Any]], **more: An
     data = {
         "id": "t",
         "name": "t",
-        "model": "ishigami",
+        "base": "work-programme-2011-core",  # not read: designs need only the factors
         "seed": 3,
         "outputs": ["y"],
         "design": design,
@@ -51,6 +51,7 @@ def test_sensitivity_designs_have_salibs_sizes(kind: str, size: int) -> None:
     samples = 16 if kind == "sobol" else 5
     factors = [RANGE, {"name": "c", "path": "c", "range": [1.0, 2.0]}]
     design = points(experiment({"kind": kind, "samples": samples, "levels": 4}, factors))
+    # (Morris's levels are 0, 1/3, 2/3 and 1 of each range.)
     assert design.size == size and design.unit is not None
     values = np.array([[p["a"], p["c"]] for p in design.values])
     np.testing.assert_allclose(values, [0, 1] + design.unit * [10, 1])
@@ -94,7 +95,9 @@ def test_a_csv_design_gives_its_rows(tmp_path: Path) -> None:
         ({"factors": [{"name": "a", "path": "a", "range": [2.0, 1.0]}]}, "low < high"),
         ({"design": {"kind": "sobol"}}, "expected samples"),
         ({"design": {"kind": "sobol", "samples": 8}, "factors": [OPTIONS]}, "no order"),
-        ({"model": "pbrlab"}, "expected a base scenario"),
+        ({"base": None}, "expected a base scenario"),
+        ({"model": "ishigami"}, "expected factors x1, x2, x3"),
+        ({"design": {"kind": "sobol", "samples": 12}}, "expected a power of two"),
         ({"factors": [RANGE, RANGE]}, "expected a new id"),
     ],
 )

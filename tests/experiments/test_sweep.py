@@ -170,3 +170,49 @@ def test_the_shipped_example_experiments_are_valid(name: str, size: int) -> None
     root = Path(__file__).parents[2] / "experiments"
     experiment = load_experiment(root / f"{name}.toml")
     assert points(experiment).size == size
+
+
+def test_repeated_values_at_different_points_are_different_runs(tmp_path: Path) -> None:
+    data = load_experiment("ishigami").model_dump()
+    data["design"] = {"kind": "morris", "samples": 20, "levels": 4}  # points repeat grid values
+    experiment = config.validate(Experiment, data, "morris")
+    result = sweep(experiment, tmp_path / "r.duckdb", executor="inprocess")
+    with Store(tmp_path / "r.duckdb") as store:
+        keys = [r[0] for r in store.query("SELECT run_key FROM runs").fetchall()]
+    assert len(keys) == len(set(keys)) == result.planned == 80
+
+
+def test_analyses_read_only_the_current_definitions_runs(tmp_path: Path) -> None:
+    from pbrlab.experiments.runs import experiment_hash
+
+    data = load_experiment("ishigami").model_dump()
+    data["design"]["samples"] = 8
+    first = config.validate(Experiment, data, "first")
+    second = config.validate(Experiment, {**data, "seed": 2}, "second")
+    path = tmp_path / "r.duckdb"
+    sweep(first, path, executor="inprocess")
+    sweep(second, path, executor="inprocess")
+    with Store(path) as store:
+        everything = store.runs("ishigami")
+        current = store.runs("ishigami", experiment_hash(second))
+        assert everything is not None and current is not None
+        assert len(everything.fetchall()) == 80 and len(current.fetchall()) == 40
+        assert sensitivity(store, second, "y").names == ["x1", "x2", "x3"]
+
+
+def test_a_mistake_in_the_experiment_is_one_error_not_failed_runs(tmp_path: Path) -> None:
+    data = small().model_dump()
+    data["factors"][0]["path"] = "behaviour.no_such_parameter.value"
+    with pytest.raises(InputError, match="no_such_parameter"):
+        sweep(config.validate(Experiment, data, "bad"), tmp_path / "r.duckdb", "inprocess")
+
+
+def test_missing_outputs_are_null_and_reported(tmp_path: Path) -> None:
+    data = small().model_dump()
+    data["outputs"] = [OUTPUTS[0], "overall.no_such_value"]
+    data["replicates"] = 1
+    result = sweep(config.validate(Experiment, data, "o"), tmp_path / "r.duckdb", "inprocess")
+    assert result.unknown_outputs == ["overall.no_such_value"]
+    with Store(tmp_path / "r.duckdb") as store:
+        values = store.query('SELECT "overall.no_such_value" FROM runs').fetchall()
+    assert values == [(None,), (None,)]

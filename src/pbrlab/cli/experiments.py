@@ -97,6 +97,12 @@ def sweep_command(
         f"{result.failed} failed; store {store}",
         soft_wrap=True,
     )
+    if result.unknown_outputs:
+        err.print(
+            f"warning: no successful run gave {result.unknown_outputs}: check these output "
+            "paths against summary.json",
+            soft_wrap=True,
+        )
 
 
 TargetArg = Annotated[
@@ -246,7 +252,10 @@ def results_export(
     table = runs.order("experiment_id, point, replicate").arrow()
     if hasattr(table, "read_all"):
         table = table.read_all()
-    write_parquet(table, out_file, provenance(store=str(store)))
+    try:
+        write_parquet(table, out_file, provenance(store=str(store)))
+    except OSError as exc:
+        raise InputError(str(out_file), "", f"cannot write it ({exc.strerror or exc})") from None
     out.print(f"{table.num_rows} runs written to {out_file}")
 
 
@@ -255,7 +264,7 @@ def _open(store: Path):  # type: ignore[no-untyped-def]
 
     if not store.is_file():
         raise InputError(str(store), "", "expected a results store; found no file")
-    return Store(store)
+    return Store(store, read_only=True)
 
 
 def _resolve(target: str, store: Path, experiment_id: str | None):  # type: ignore[no-untyped-def]

@@ -4,7 +4,8 @@ Sobol' indices come from a `sobol` design (Saltelli's scheme, first and total or
 bootstrap confidence intervals); Morris elementary effects from a `morris` design. Replicates
 of a point are averaged first. The convergence check recomputes the indices on the first half of
 the base samples (the design's first N/2 blocks are the same points a design of N/2 would have
-drawn) and reports how far they moved.
+drawn; N is a power of two) and reports how far they moved, and whether each factor's indices
+moved less than their confidence half-width (converged: 1).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pbrlab.arrays import FloatArray
 from pbrlab.errors import InputError
 from pbrlab.experiments.design import points, salib_problem
 from pbrlab.experiments.model import Experiment
+from pbrlab.experiments.runs import experiment_hash
 from pbrlab.experiments.store import Store
 
 ANALYSIS_SEED = 12345
@@ -48,7 +50,7 @@ def point_means(store: Store, experiment: Experiment, output: str) -> FloatArray
         raise InputError(
             experiment.id, "output", f"expected one of {experiment.outputs}; found {output!r}"
         )
-    runs = store.runs(experiment.id)
+    runs = store.runs(experiment.id, experiment_hash(experiment))
     if runs is None:
         raise InputError(str(store.path), experiment.id, "expected stored runs; found none")
     rows = (
@@ -79,16 +81,23 @@ def sensitivity(store: Store, experiment: Experiment, output: str) -> Indices:
     if kind == "sobol":
         table = _sobol(problem, y)
         half = _half(y, len(names))
+        earlier = _sobol(problem, half)
         convergence = {
-            "S1_change": list(np.abs(np.array(table["S1"]) - _sobol(problem, half)["S1"])),
-            "ST_change": list(np.abs(np.array(table["ST"]) - _sobol(problem, half)["ST"])),
+            f"{m}_change": [abs(a - b) for a, b in zip(table[m], earlier[m], strict=True)]
+            for m in ("S1", "ST")
         }
+        # Converged when no index moved by more than its confidence half-width.
+        convergence["converged"] = [
+            float(all(convergence[f"{m}_change"][i] <= table[f"{m}_conf"][i] for m in ("S1", "ST")))
+            for i in range(len(names))
+        ]
         return Indices(output, "sobol", names, table, convergence)
     if kind == "morris":
         from SALib.analyze import morris
 
         unit = points(experiment).unit
-        result = morris.analyze(problem, unit, y, seed=ANALYSIS_SEED)
+        levels = experiment.design.levels
+        result = morris.analyze(problem, unit, y, num_levels=levels, seed=ANALYSIS_SEED)
         table = {
             m: [float(v) for v in result[m]] for m in ("mu", "mu_star", "sigma", "mu_star_conf")
         }

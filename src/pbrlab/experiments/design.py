@@ -86,7 +86,15 @@ def points(experiment: Experiment, label: str = "experiment") -> Points:
             salib_problem(experiment), design.samples or 1, num_levels=design.levels, seed=seed
         )
     unit = np.asarray(unit, np.float64)
-    columns = [value_of(f, unit[:, i]) for i, f in enumerate(factors)]
+    placed = unit
+    if (
+        design.kind == "morris"
+    ):  # Morris's levels include 0 and 1: unbounded laws take mid-quantiles
+        placed = (unit * (design.levels - 1) + 0.5) / design.levels
+    columns = [
+        value_of(f, placed[:, i] if f.distribution is not None else unit[:, i])
+        for i, f in enumerate(factors)
+    ]
     values = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
     return Points(names, values, unit)
 

@@ -20,6 +20,7 @@ import numpy as np
 from pbrlab.arrays import BoolArray, FloatArray
 from pbrlab.errors import InputError
 from pbrlab.experiments.model import Experiment
+from pbrlab.experiments.runs import experiment_hash
 from pbrlab.experiments.store import Store
 
 
@@ -62,7 +63,7 @@ def cases(
 ) -> tuple[list[str], FloatArray, BoolArray]:
     """The numeric factors, their values per successful run, and whether the condition (a SQL
     expression over the runs' columns) holds for each."""
-    runs = store.runs(experiment.id)
+    runs = store.runs(experiment.id, experiment_hash(experiment))
     if runs is None:
         raise InputError(str(store.path), experiment.id, "expected stored runs; found none")
     try:
@@ -111,6 +112,12 @@ def prim(
             for upper in (False, True):
                 edge = np.quantile(column, 1 - alpha if upper else alpha)
                 keep = inside & ((x[:, j] <= edge) if upper else (x[:, j] >= edge))
+                if keep.sum() == inside.sum():  # a grid: peel the whole end value instead
+                    end = column.max() if upper else column.min()
+                    keep = inside & ((x[:, j] < end) if upper else (x[:, j] > end))
+                    if not keep.any():
+                        continue
+                    edge = x[keep, j].max() if upper else x[keep, j].min()
                 if keep.sum() == inside.sum() or keep.sum() == 0:
                     continue
                 density = hit[keep].mean()

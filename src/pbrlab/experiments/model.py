@@ -104,6 +104,13 @@ class Design(Strict):
     def _needs(self) -> Design:
         if self.kind in ("latin_hypercube", "sobol", "morris") and self.samples is None:
             raise FieldError(("samples",), f"expected samples for a {self.kind} design")
+        n = self.samples or 0
+        if self.kind == "sobol" and (n < 4 or n & (n - 1)):
+            raise FieldError(
+                ("samples",),
+                f"expected a power of two, at least 4, for a sobol design (Saltelli's scheme and "
+                f"the N/2 convergence check need it); found {n}",
+            )
         if self.kind == "csv" and self.file is None:
             raise FieldError(("file",), "expected a file for a csv design")
         return self
@@ -139,6 +146,11 @@ class Experiment(Strict):
         ids_not_repeated("factors", [f.name for f in self.factors])
         if self.model == "pbrlab" and self.base is None:
             raise FieldError(("base",), "expected a base scenario for a pbrlab experiment")
+        names = sorted(f.name for f in self.factors)
+        if self.model == "ishigami" and names != ["x1", "x2", "x3"]:
+            raise FieldError(
+                ("factors",), f"expected factors x1, x2, x3 for ishigami; found {names}"
+            )
         if self.design.kind in ("sobol", "morris"):
             for i, factor in enumerate(self.factors):
                 if factor.options is not None:

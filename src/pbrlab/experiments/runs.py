@@ -24,6 +24,7 @@ from pbrlab.contracts.load import contract_data
 from pbrlab.errors import InputError
 from pbrlab.experiments.model import Experiment
 from pbrlab.provenance import model_hash
+from pbrlab.scenarios.load import overlay
 
 ISHIGAMI_A, ISHIGAMI_B = 7.0, 0.1
 """The Ishigami function's usual constants (Ishigami and Homma 1990)."""
@@ -47,11 +48,18 @@ class Batch:
     runs: list[RunSpec]
 
 
-def run_key(model: str, version: str, values: dict[str, Any], seed: int) -> str:
+def run_key(
+    model: str, version: str, point: int, replicate: int, values: dict[str, Any], seed: int
+) -> str:
     """A run's identity: what is simulated (the varied model's hash), by which code, where in the
-    design and with which seed."""
-    text = json.dumps([model, version, values, seed], sort_keys=True, default=str)
+    design (point and replicate: designs may repeat values) and with which seed."""
+    text = json.dumps([model, version, point, replicate, values, seed], sort_keys=True, default=str)
     return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def experiment_hash(experiment: Experiment) -> str:
+    """Which definition a stored run belongs to: analyses read only the current definition's."""
+    return model_hash(experiment)
 
 
 def lay_over(data: dict[str, Any], path: str, value: Any, label: str = "experiment") -> None:
@@ -117,7 +125,7 @@ def _run(experiment: Experiment, base: dict[str, Any], spec: RunSpec) -> dict[st
         row.update(status="error", error=f"{type(exc).__name__}: {exc}")
     for name in experiment.outputs:
         value = outputs.get(name)
-        row[name] = float(value) if isinstance(value, int | float) else math.nan
+        row[name] = float(value) if isinstance(value, int | float) else None
     row["seconds"] = time.perf_counter() - began
     row["worker"] = f"{socket.gethostname()}:{os.getpid()}"
     return row
@@ -147,13 +155,14 @@ def varied(experiment: Experiment, base: dict[str, Any], values: dict[str, Any],
             lay_over(data, factor.path, values[factor.name], experiment.id)
             continue
         contract = factor.contract or ""
-        if contract not in designed:
-            designed[contract] = contract_data(contract)[0]
+        if contract not in designed:  # the contract as the base already changes it
+            earlier = data.get("contract_overrides", {}).get(contract, {})
+            designed[contract] = overlay(contract_data(contract)[0], earlier)
         transform = TRANSFORMS[factor.transform or ""]
         designed[contract] = transform(designed[contract], float(values[factor.name]))
     overrides = data.setdefault("contract_overrides", {})
     for contract, changed in designed.items():
-        overrides[contract] = {"groups": changed["groups"]}
+        overrides[contract] = overlay(overrides.get(contract, {}), {"groups": changed["groups"]})
     data["seed"] = seed
     if experiment.scale is not None:
         data["scale"] = experiment.scale

@@ -23,18 +23,22 @@ from pbrlab.io import write_parquet
 
 
 class Store:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        """Open (or, to write, create) a store; readers open it read-only and change nothing."""
         self.path = Path(path)
         self.parts = self.path.with_name(self.path.name + ".parts")
         if self.path.exists() and not self.path.is_file():
             raise InputError(str(self.path), "", "expected a store file; found a folder")
-        self.parts.mkdir(parents=True, exist_ok=True)
+        try:
+            if not read_only:
+                self.parts.mkdir(parents=True, exist_ok=True)
+            self.db = duckdb.connect(str(self.path), read_only=read_only)
+        except (OSError, duckdb.Error) as exc:
+            raise InputError(str(self.path), "", f"cannot open the store ({exc})") from None
+        if read_only:
+            return
         for stale in self.parts.glob(".*.tmp"):  # a batch cut off mid-write by a kill
             stale.unlink(missing_ok=True)
-        try:
-            self.db = duckdb.connect(str(self.path))
-        except duckdb.Error as exc:
-            raise InputError(str(self.path), "", f"cannot open the store ({exc})") from None
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS experiments (experiment_id TEXT PRIMARY KEY, "
             "definition JSON, provenance JSON)"
@@ -77,15 +81,25 @@ class Store:
         write_parquet(table, self.parts / name, stamp)
 
     def _files(self) -> list[str]:
+        if not self.parts.is_dir():
+            return []
         return sorted(str(p) for p in self.parts.glob("*.parquet"))
 
-    def runs(self, experiment_id: str | None = None) -> duckdb.DuckDBPyRelation | None:
+    def runs(
+        self, experiment_id: str | None = None, definition: str | None = None
+    ) -> duckdb.DuckDBPyRelation | None:
+        """The stored runs: all, one experiment's, or only those of one definition of it (its
+        `experiment_hash`: runs of an earlier definition with the same id are left out)."""
         files = self._files()
         if not files:
             return None
         relation = self.db.read_parquet(files, union_by_name=True)
         if experiment_id is not None:
             relation = relation.filter(f"experiment_id = '{experiment_id.replace(chr(39), '')}'")
+        if definition is not None and "experiment_hash" in relation.columns:
+            relation = relation.filter(f"experiment_hash = '{definition.replace(chr(39), '')}'")
+        elif definition is not None:
+            relation = relation.filter("false")
         return relation
 
     def done(self, experiment_id: str) -> set[str]:
@@ -105,9 +119,13 @@ class Store:
 
     def query(self, sql: str) -> duckdb.DuckDBPyRelation:
         """SQL over `runs` (every stored run) and `experiments`."""
-        runs = self.runs()
-        if runs is not None:
-            runs.create_view("runs", replace=True)
+        files = self._files()
+        if files:  # a temporary view: allowed on a store opened read-only
+            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            self.db.execute(
+                f"CREATE OR REPLACE TEMP VIEW runs AS SELECT * FROM read_parquet([{listed}], "
+                "union_by_name = true)"
+            )
         try:
             return self.db.sql(sql)
         except duckdb.Error as exc:
@@ -118,5 +136,5 @@ def read_results(store: str | Path, experiment_id: str | None = None) -> pd.Data
     """One row per stored run (design point, replicate, seed, factors, status, outputs)."""
     if not Path(store).is_file():
         raise InputError(str(store), "", "expected a results store; found no file")
-    with Store(store) as opened:
+    with Store(store, read_only=True) as opened:
         return opened.frame(experiment_id)

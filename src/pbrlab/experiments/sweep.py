@@ -15,6 +15,7 @@ import math
 import multiprocessing
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,14 @@ from pbrlab import config
 from pbrlab.errors import InputError
 from pbrlab.experiments.design import Points, points, replicate_seeds
 from pbrlab.experiments.model import Experiment
-from pbrlab.experiments.runs import Batch, RunSpec, run_batch, run_key, scenario_hash
+from pbrlab.experiments.runs import (
+    Batch,
+    RunSpec,
+    experiment_hash,
+    run_batch,
+    run_key,
+    scenario_hash,
+)
 from pbrlab.experiments.store import Store
 from pbrlab.provenance import provenance
 
@@ -40,11 +48,19 @@ class SweepResult:
     skipped: int  # already in the store
     ran: int
     failed: int
+    unknown_outputs: list[str]  # outputs no successful run gave (misspelt paths?)
 
 
 def load_experiment(path: str | Path) -> Experiment:
+    """An experiment file or preset; a csv design's file is read from the experiment's folder."""
     data, label = config.read_toml(path, "pbrlab.experiments.presets", "experiment")
-    return config.validate(Experiment, data, label)
+    experiment = config.validate(Experiment, data, label)
+    design = experiment.design
+    if design.file is not None and Path(label).suffix == ".toml":
+        located = Path(label).parent / design.file
+        design = design.model_copy(update={"file": str(located)})
+        experiment = experiment.model_copy(update={"design": design})
+    return experiment
 
 
 @dataclass(frozen=True)
@@ -68,14 +84,18 @@ def plan(experiment: Experiment) -> Plan:
     version = provenance()["pbrlab_version"]
     specs: list[RunSpec] = []
     hashes: dict[str, str] = {}
+    problems: list[InputError] = []
     for i, values in enumerate(design.values):
         try:
             model = scenario_hash(experiment, base, values)
-        except InputError:
+        except InputError as exc:
             model = "invalid"  # the run will record why
+            problems.append(exc)
         for r, seed in enumerate(seeds):
-            specs.append(RunSpec(i, r, seed, values, run_key(model, version, values, seed)))
+            specs.append(RunSpec(i, r, seed, values, run_key(model, version, i, r, values, seed)))
             hashes[specs[-1].key] = model
+    if problems and len(problems) == design.size:  # a mistake in the experiment, not a point
+        raise problems[0]
     return Plan(design, specs, base, hashes, version)
 
 
@@ -91,6 +111,8 @@ def sweep(
     """Run what the store lacks; each finished batch is stored before the next is awaited."""
     planned = plan(experiment)
     specs = planned.runs
+    identity = experiment_hash(experiment)
+    missing = set(experiment.outputs)  # outputs no successful run has given
     stamp = provenance(experiment=experiment.id, seed=str(experiment.seed))
     with Store(store_path) as store:
         store.register(experiment.id, experiment.model_dump(mode="json"), stamp)
@@ -109,12 +131,26 @@ def sweep(
                 for row in rows:  # what the key is made of, as columns to query
                     row["scenario_hash"] = planned.scenario_hash[row["run_key"]]
                     row["pbrlab_version"] = planned.version
+                    row["experiment_hash"] = identity
+                    for name in experiment.outputs:
+                        if row["status"] == "ok" and row[name] is not None:
+                            missing.discard(name)
                 store.add(experiment.id, rows, stamp)
                 ran += len(rows)
                 failed += sum(r["status"] != "ok" for r in rows)
                 if progress is not None:
                     progress(ran, len(todo))
-    return SweepResult(experiment, planned.points, len(specs), len(specs) - len(todo), ran, failed)
+    unknown = sorted(missing) if ran > failed else []
+    return SweepResult(
+        experiment, planned.points, len(specs), len(specs) - len(todo), ran, failed, unknown
+    )
+
+
+def _crashed(exc: BaseException) -> str:
+    return (
+        f"a worker process died ({type(exc).__name__}: {exc}); the batches finished before are "
+        "stored: rerun to resume"
+    )
 
 
 RunAll = Callable[[list[Batch]], Iterator[list[dict[str, Any]]]]
@@ -126,22 +162,39 @@ def _executor(kind: Executor, workers: int, scheduler: str | None) -> Iterator[R
         yield lambda batches: (run_batch(b) for b in batches)
     elif kind == "local":
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
 
-            def run_local(batches: list[Batch]) -> Iterator[list[dict[str, Any]]]:
-                futures = [pool.submit(run_batch, b) for b in batches]
-                for future in as_completed(futures):
+        def run_local(batches: list[Batch]) -> Iterator[list[dict[str, Any]]]:
+            futures = [pool.submit(run_batch, b) for b in batches]
+            for future in as_completed(futures):
+                try:
                     yield future.result()
+                except BrokenProcessPool as exc:
+                    raise InputError("--executor local", "", _crashed(exc)) from None
 
+        try:
             yield run_local
+        except BaseException:  # interrupted or failed: drop what is queued, stop the workers
+            pool.shutdown(wait=False, cancel_futures=True)
+            for process in list(getattr(pool, "_processes", {}).values()):
+                process.terminate()
+            raise
+        pool.shutdown()
     elif kind == "dask":
         with _dask_client(workers, scheduler) as client:
+            from distributed import KilledWorker
             from distributed import as_completed as dask_completed
 
             def run_dask(batches: list[Batch]) -> Iterator[list[dict[str, Any]]]:
                 futures = client.map(run_batch, batches, pure=False)
-                for future in dask_completed(futures):
-                    yield future.result()
+                try:
+                    for future in dask_completed(futures):
+                        try:
+                            yield future.result()
+                        except KilledWorker as exc:
+                            raise InputError("--executor dask", "", _crashed(exc)) from None
+                finally:
+                    client.cancel(futures)
 
             yield run_dask
     else:
@@ -162,6 +215,12 @@ def _dask_client(workers: int, scheduler: str | None) -> Iterator[Any]:
         except OSError as exc:
             raise InputError("--scheduler", scheduler, f"cannot reach it ({exc})") from None
         with client:
+            try:
+                client.wait_for_workers(1, timeout=60)
+            except TimeoutError:
+                raise InputError(
+                    "--scheduler", scheduler, "expected at least one worker within 60 s; found none"
+                ) from None
             yield client
         return
     cluster = LocalCluster(
