@@ -199,13 +199,6 @@ def _contracts(
             names.append(name)
             contracts.append(contract)
         index.append(keys.index(key))
-    for name in scenario.contract_overrides:
-        if name not in loaded:
-            raise InputError(
-                label,
-                f"contract_overrides.{name}",
-                f"expected a contract the providers hold {sorted(loaded)}; found {name!r}",
-            )
     return contracts, names, np.array(index, np.int64), np.array(base, np.int64)
 
 

@@ -65,27 +65,27 @@ def experiment_hash(experiment: Experiment) -> str:
 def lay_over(data: dict[str, Any], path: str, value: Any, label: str = "experiment") -> None:
     """Set `value` at a dotted `path` in scenario data; `name[*]` is every item of a list,
     `name[id]` the item with that id, `name[3]` the fourth."""
-    parts = path.split(".")
-    nodes: list[Any] = [data]
-    for depth, part in enumerate(parts):
-        match = _SEGMENT.match(part)
+    parts = [_SEGMENT.match(part) for part in path.split(".")]
+    for part, match in zip(path.split("."), parts, strict=True):
         if match is None:
             raise InputError(label, f"factor path {path!r}", f"cannot read the part {part!r}")
-        key, selector = match.groups()
-        last = depth == len(parts) - 1 and selector is None
+    steps = [(m.group(1), m.group(2)) for m in parts if m is not None]
+    if steps[-1][1] is not None:
+        raise InputError(label, f"factor path {path!r}", "expected a key after the last [...]")
+    nodes: list[Any] = [data]
+    for depth, (key, selector) in enumerate(steps):
+        last = depth == len(steps) - 1
         following: list[Any] = []
         for node in nodes:
             if not isinstance(node, dict) or (key not in node and not last):
                 raise InputError(
-                    label, f"factor path {path!r}", f"expected a table with {key!r} at {part!r}"
+                    label, f"factor path {path!r}", f"expected a table with {key!r} there"
                 )
             if last:
                 node[key] = value
-                continue
-            following.extend(_select(node[key], selector, path, label))
+            else:
+                following.extend(_select(node[key], selector, path, label))
         nodes = following
-    if parts and _SEGMENT.match(parts[-1]) and _SEGMENT.match(parts[-1]).group(2):  # type: ignore[union-attr]
-        raise InputError(label, f"factor path {path!r}", "expected a key after the last [...]")
 
 
 def _select(node: Any, selector: str | None, path: str, label: str) -> list[Any]:

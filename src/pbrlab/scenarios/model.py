@@ -457,6 +457,15 @@ class Scenario(Strict):
                     "expected a prime (a provider with no prime of its own) in the same area "
                     f"with the same contract; found {provider.prime!r}",
                 )
+        held = {p.contract for p in self.providers} | (
+            {self.market.contract} if self.market else set()
+        )
+        for name in self.contract_overrides:
+            if name not in held:
+                raise FieldError(
+                    ("contract_overrides", name),
+                    f"expected a contract the providers hold {sorted(held)}; found {name!r}",
+                )
         served = {p.area for p in self.providers if holds_a_place(p)}
         for a, area in enumerate(self.areas):
             if area.id not in served:
