@@ -81,7 +81,7 @@ class Cash:
         self.attached = attached  # per contract: [provider, contract year], as they arrive
         self.achieved = [np.zeros_like(a) for a in attached]
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
-        self._terms = _SubcontractTerms.of(world)
+        self.terms = _SubcontractTerms.of(world)  # each contract's, as lookups
         for c, terms in enumerate(world.contracts):
             _, due, amount = delivery_schedule(terms)
             for p in np.flatnonzero((world.provider_contract == c) & self.started):
@@ -139,7 +139,7 @@ class Cash:
         subcontract's lag, less the management fee (as the batch ledger's subcontract rows)."""
         who = paid.participant
         server, payee, contract = self._server[who], self._provider[who], self._contract[who]
-        terms = self._terms
+        terms = self.terms
         mine = (self.world.tier[server] == 1) & terms.passes[contract, paid.kind]
         due = paid.due[mine] + 7 * terms.lag_weeks[contract[mine]]
         keep = due <= self.world.as_of
@@ -156,7 +156,7 @@ class Cash:
     def spot(self, w: int, prime: IntArray, specialist: IntArray, price: float) -> None:
         """Specialist interventions bought in week `w`: each prime pays `price` per participant to
         the specialist after its subcontract's payment lag (within the run)."""
-        week = w + self._terms.lag_weeks[self.world.provider_contract[specialist]]
+        week = w + self.terms.lag_weeks[self.world.provider_contract[specialist]]
         inside = week < self.world.weeks
         np.add.at(self.receipts, (week[inside], specialist[inside]), price)
         np.add.at(self.passed_on, (week[inside], prime[inside]), price)

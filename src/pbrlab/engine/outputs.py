@@ -227,9 +227,7 @@ def supply_chains(sim: Simulation) -> dict[str, Any] | None:
             "share_below_half_of_plan": _ratio(
                 int((received < 0.5 * plan).sum()), int((plan > 0).sum())
             ),
-            "insolvent": int(
-                sum(tier[e["provider"]] > 0 and mine[e["provider"]] for e in sim.insolvencies)
-            ),
+            "insolvent": sum(int(mine[e["provider"]]) for e in sim.insolvencies),
         }
 
     return {

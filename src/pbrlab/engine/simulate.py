@@ -172,12 +172,6 @@ class _Run:
         self.sent_to = np.full(n, -1, np.int64)  # [participant] the tier-1 subcontractor, if any
         self.returns: dict[int, list[tuple[IntArray, IntArray]]] = {}  # week -> spot returns
         self.subcontracts_ended: list[dict[str, int]] = []
-        self.management_fee = np.array(
-            [
-                0.0 if c.subcontract is None else c.subcontract.management_fee.value
-                for c in world.contracts
-            ]
-        )
         relationships = world.scenario.relationships
         self.capabilities = (
             None if relationships is None else Capabilities(relationships, world.scenario)
@@ -329,7 +323,7 @@ class _Run:
         draws = rng.random(new.size)
         weeks = world.attachment_weeks
         contact = world.policy.minimum_contact_hours * weeks * world.policy.cost_per_hour[prime]
-        kept = (1.0 - self.management_fee[self.contract[new]]) * stake
+        kept = (1.0 - self.cash.terms.fee[self.contract[new]]) * stake
         refer = kept * _window(chance, weeks) < contact
         end_to_end = self._pick(prime, refer, draws, tier=1)
         sent = end_to_end >= 0
