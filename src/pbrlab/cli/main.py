@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
+from pbrlab.cli.calibration import calibrate_command, validate_command
 from pbrlab.cli.common import Format, MaxFormat, err, friendly, out
 from pbrlab.cli.experiments import (
     discover_command,
@@ -61,6 +62,8 @@ app.add_typer(results_app, name="results")
 app.command("sweep")(sweep_command)
 app.command("sensitivity")(sensitivity_command)
 app.command("discover")(discover_command)
+app.command("calibrate")(calibrate_command)
+app.command("validate")(validate_command)
 
 ContractArg = Annotated[str, typer.Argument(help="A preset name or a contract .toml file.")]
 

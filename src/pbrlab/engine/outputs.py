@@ -12,6 +12,8 @@ Definitions (also in docs/simulation-design.md):
 - `additional_outcomes` is treated minus counterfactual job outcomes by the end of the run;
 - at the end everyone referred is `on_programme` (attached), `completed` (attachment over) or
   `left_early` (left the programme other than for work during attachment);
+- `record` measures the run as the published record measured the programme (see
+  `pbrlab.calibration.measures`), with monthly curves;
 - `providers` gives each provider's receipts, costs (adviser hours given, overheads, and for a
   prime what it passed on to its subcontractors), surplus, and its cash at the end and at its
   lowest; for a subcontractor its prime, for a prime how many newcomers it referred on.
@@ -25,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
+from pbrlab.calibration.measures import record_measures
 from pbrlab.contracts.model import PARTICIPANT_KINDS, PaymentKind
 from pbrlab.engine.payments import Priced
 from pbrlab.engine.simulate import Simulation
@@ -169,6 +172,7 @@ def summary(sim: Simulation) -> dict[str, Any]:
             }
             for event in sim.share_shifts
         ],
+        "record": record_measures(sim),
     }
 
 

@@ -12,7 +12,13 @@ import numpy as np
 
 from pbrlab.arrays import FloatArray, IntArray
 from pbrlab.contracts.load import contract_data, load_contract, parse_contract
-from pbrlab.contracts.model import Contract, EarningsThreshold, PaymentKind, SubcontractTerms
+from pbrlab.contracts.model import (
+    Contract,
+    EarningsThreshold,
+    PaymentKind,
+    Sourced,
+    SubcontractTerms,
+)
 from pbrlab.errors import InputError
 from pbrlab.payments.rules import GroupRules, compile_rules, to_day
 from pbrlab.population.employment import TENURE_SPLIT, rate
@@ -69,8 +75,11 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
     contracts, names, provider_contract, base = _contracts(scenario, label)
     rules = [compile_rules(c) for c in contracts]
     contract_group = _contract_groups(scenario, contracts, provider_contract, label)
-    separation = rate(np.array([g.separation_hazard.value for g in groups]))
-    later = rate(np.array([g.later_separation_hazard.value for g in groups]))
+    market = scenario.labour_market
+    entry = _multiplier(market.entry_multiplier)
+    job_loss = _multiplier(market.job_loss_multiplier)
+    separation = job_loss * rate(np.array([g.separation_hazard.value for g in groups]))
+    later = job_loss * rate(np.array([g.later_separation_hazard.value for g in groups]))
     weekly_earnings = scenario.labour_market.weekly_earnings.value
     return World(
         scenario=scenario,
@@ -78,7 +87,7 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         week_start=weeks,
         as_of=to_day(scenario.calendar.end),
         attachment_weeks=scenario.attachment_weeks.value,
-        entry_rate=rate(np.array([g.job_entry_hazard.value for g in groups])),
+        entry_rate=entry * rate(np.array([g.job_entry_hazard.value for g in groups])),
         separation_rate=separation,
         later_separation_rate=later,
         leave_rate=rate(np.array([g.other_exit_hazard.value for g in groups])),
@@ -123,6 +132,10 @@ def _payees(
                 f"{provider.contract!r} has none",
             )
     return payee
+
+
+def _multiplier(factor: Sourced[float] | None) -> float:
+    return 1.0 if factor is None else factor.value
 
 
 def _standbys(scenario: Scenario) -> IntArray:

@@ -66,6 +66,8 @@ def points(experiment: Experiment, label: str = "experiment") -> Points:
     names = [f.name for f in factors]
     if design.kind == "csv":
         return Points(names, _read_points(Path(design.file or ""), factors), None)
+    if not factors:  # replicates of the base as it is
+        return Points([], [{}], np.zeros((1, 0)))
     seed = int(
         np.random.SeedSequence(experiment.seed, spawn_key=(DESIGN_STREAM,)).generate_state(1)[0]
     )

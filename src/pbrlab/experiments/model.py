@@ -135,7 +135,10 @@ class Experiment(Strict):
         description="the root seed: design sampling and every replicate's seed come from it"
     )
     replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
-    factors: list[Factor] = Field(min_length=1)
+    factors: list[Factor] = Field(
+        default_factory=list,
+        description="none: a full_factorial design's one point is the base scenario as it is",
+    )
     design: Design
     outputs: list[str] = Field(
         min_length=1, description="summary values kept per run, as dotted paths into summary.json"
@@ -144,6 +147,10 @@ class Experiment(Strict):
     @model_validator(mode="after")
     def _consistent(self) -> Experiment:
         ids_not_repeated("factors", [f.name for f in self.factors])
+        if not self.factors and self.design.kind != "full_factorial":
+            raise FieldError(
+                ("factors",), f"expected at least one factor for a {self.design.kind} design"
+            )
         if self.model == "pbrlab" and self.base is None:
             raise FieldError(("base",), "expected a base scenario for a pbrlab experiment")
         names = sorted(f.name for f in self.factors)

@@ -85,7 +85,7 @@ def draw_week(referrals: WeeklyReferrals, allocation: Allocation, seed: int, wee
         provider=provider,
         referral_week=np.full(n, week, np.int64),
         referral_day=referrals.week_start[week] + rng.integers(0, 7, size=n),
-        frailty=rng.gamma(shape, 1.0 / shape),
+        frailty=rng.gamma(shape, 1.0 / shape) * referrals.employability[week],
         judgement=rng.standard_normal(n),
         leave_clock=rng.exponential(size=n),
         entry_clock=rng.exponential(size=(n, TARGETS)),

@@ -3,7 +3,8 @@
 The national cumulative count is interpolated linearly between the scenario's milestones (from
 zero at the calendar start); no one is referred after the last milestone or after
 `referrals_end`. Each week's flow is split between groups by the mix in force at its start, and
-multiplied by the scenario's scale.
+multiplied by the scenario's scale. A launch stock (`referrals.launch`) lowers the mean
+employability of the first weeks' referrals.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class WeeklyReferrals:
     week_start: IntArray  # day numbers
     groups: tuple[str, ...]
     expected: FloatArray  # [week, group], already scaled
+    employability: FloatArray  # [week] mean frailty of the week's referrals (launch stock)
 
     @property
     def total(self) -> float:
@@ -53,4 +55,13 @@ def expected_referrals(scenario: Scenario) -> WeeklyReferrals:
     shares = np.array([[m.shares.get(g, 0.0) for g in groups] for m in mixes])
     in_force = np.maximum(np.searchsorted(mix_starts, weeks, side="right") - 1, 0)
     expected = national[:, None] * shares[in_force] * scenario.scale
-    return WeeklyReferrals(weeks, groups, expected)
+    return WeeklyReferrals(weeks, groups, expected, launch_employability(scenario, weeks.size))
+
+
+def launch_employability(scenario: Scenario, weeks: int) -> FloatArray:
+    """1 for every week, except a launch stock's lower employability fading in linearly."""
+    launch = scenario.referrals.launch
+    if launch is None:
+        return np.ones(weeks)
+    low, span = launch.employability.value, launch.weeks.value
+    return np.asarray(low + (1.0 - low) * np.minimum(np.arange(weeks) / span, 1.0), np.float64)

@@ -28,6 +28,7 @@ from pbrlab.market.model import Matching
 PositiveFloat = Annotated[StrictFloat, Field(gt=0.0, le=1e6, allow_inf_nan=False)]
 Count = Annotated[StrictInt, Field(ge=0, le=100_000_000)]
 Scale = Annotated[StrictFloat, Field(gt=0.0, le=1.0, allow_inf_nan=False)]
+Rate = Annotated[StrictFloat, Field(gt=0.0, le=10.0, allow_inf_nan=False)]
 
 
 class Calendar(Strict):
@@ -72,9 +73,21 @@ class GroupMix(Strict):
         return self
 
 
+class LaunchStock(Strict):
+    """Who is referred at launch: the stock of long-term claimants, harder to help than the later
+    flow. The mean employability (frailty) of people referred in week w is `employability` rising
+    linearly to 1 at `weeks`, and 1 after; both paths share it, so it moves outcomes, not impact."""
+
+    employability: Sourced[Annotated[StrictFloat, Field(gt=0.0, le=1.0, allow_inf_nan=False)]]
+    weeks: Sourced[PositiveInt] = Field(description="weeks until referrals are the usual flow")
+
+
 class Referrals(Strict):
     milestones: list[Milestone] = Field(min_length=1)
     mix: list[GroupMix] = Field(min_length=1)
+    launch: LaunchStock | None = Field(
+        default=None, description="a harder stock referred at launch (none: every week alike)"
+    )
 
     @model_validator(mode="after")
     def _increasing(self) -> Referrals:
@@ -240,6 +253,16 @@ class LabourMarket(Strict):
     )
     weekly_earnings: Sourced[Money] = Field(
         description="pounds earned a week in work (used by earnings-threshold outcome triggers)"
+    )
+    entry_multiplier: Sourced[Rate] | None = Field(
+        default=None,
+        description="multiplies every group's job-entry hazard rate (none: 1): the level left "
+        "free for calibration against the record",
+    )
+    job_loss_multiplier: Sourced[Rate] | None = Field(
+        default=None,
+        description="multiplies every group's separation hazard rates (none: 1): job retention "
+        "left free for calibration against the record",
     )
 
 

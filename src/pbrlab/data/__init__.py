@@ -1,0 +1,1 @@
+"""Data shipped with pbrlab: the published Work Programme record as tidy tables."""
