@@ -36,9 +36,11 @@ CONTRACTS = ("src/pbrlab/contracts/presets/*.toml",)
 MARKETS = ("src/pbrlab/market/presets/*.toml",)
 SCENARIOS = ("src/pbrlab/scenarios/presets/*.toml", "scenarios/*.toml")
 EXPERIMENTS = ("src/pbrlab/experiments/presets/*.toml", "experiments/*.toml")
-SHIPPED = CONTRACTS + MARKETS + SCENARIOS + EXPERIMENTS
+CALIBRATIONS = ("src/pbrlab/calibration/presets/*.toml",)
+SHIPPED = CONTRACTS + MARKETS + SCENARIOS + EXPERIMENTS + CALIBRATIONS
 
-EVIDENCE_KEYS = ("source", "assumption", "evidence")
+#: A calibration's free parameter gives its `reason` (why free, why that prior range).
+EVIDENCE_KEYS = ("source", "assumption", "evidence", "reason")
 #: A source names where a number comes from: a URL or a report identifier.
 SOURCE_MARKERS = ("http", "HC ", "NAO", "PAC", "WPC", "DWP", "Table", "Hansard")
 #: An assumption gives a reason, not a word.
@@ -113,6 +115,28 @@ NOT_EVIDENCE = (
         "modelled world",
     ),
     NotEvidence(
+        CALIBRATIONS,
+        "seed",
+        "a calibration's root seed: any fixed value makes the search reproducible (a refit with "
+        "another seed checks the fit does not depend on it)",
+    ),
+    NotEvidence(
+        CALIBRATIONS,
+        "scale",
+        "the share of national volumes each calibration run simulates: precision against cost",
+    ),
+    NotEvidence(
+        CALIBRATIONS,
+        "replicates",
+        "runs per point of the search: precision against cost",
+    ),
+    NotEvidence(
+        CALIBRATIONS,
+        "search.*",
+        "the search's budget (points, rounds, shrink, draws, verify_replicates): precision "
+        "against cost, not a parameter of the modelled world",
+    ),
+    NotEvidence(
         EXPERIMENTS,
         "factors.distribution.*",
         "the law an experiment samples a factor from: a question put to the model, not a "
@@ -120,11 +144,6 @@ NOT_EVIDENCE = (
     ),
 )
 
-# TEMPORARY. Offenders in the two scenario presets another engineer is editing
-# (src/pbrlab/scenarios/presets/work-programme-2011.toml and work-programme-2011-core.toml),
-# tolerated until that work lands: "file:key.path" -> what is missing. Empty this dict when they
-# are fixed; an entry that no longer matches an offender fails test_pending_is_current.
-PENDING: dict[str, str] = {}
 
 #: Fields of the contract, scenario and market models whose numeric default needs no evidence
 #: note: "Class.field" -> why. None today: every numeric field is required or defaults to None
@@ -225,7 +244,7 @@ def not_evidence(file: str, key: str) -> bool:
 
 
 def file_offenders() -> list[str]:
-    """`file:key.path = value` for every shipped number without evidence, whether pending or not."""
+    """`file:key.path = value` for every shipped number without evidence."""
     found = []
     for file in shipped_files():
         name = relative(file)
@@ -246,10 +265,6 @@ def note_offenders() -> list[str]:
             if problem is not None:
                 found.append(f"{name}:{path} = {note!r}: {problem}")
     return found
-
-
-def pending_key(offender: str) -> str:
-    return offender.split(" = ", 1)[0]
 
 
 def models_in(annotation: object) -> Iterator[type[BaseModel]]:
@@ -316,7 +331,7 @@ def model_default_offenders(models: list[type[BaseModel]]) -> list[str]:
 
 def test_every_shipped_number_has_evidence() -> None:
     assert shipped_files(), "expected shipped preset files under " + ", ".join(SHIPPED)
-    offenders = [o for o in file_offenders() if pending_key(o) not in PENDING]
+    offenders = file_offenders()
     assert not offenders, (
         "expected every shipped number to carry a `source` or an `assumption` (as "
         "`{ value = ..., source = ... }`, or a note on an enclosing table); found none for:\n"
@@ -337,26 +352,10 @@ def test_every_numeric_model_default_has_evidence() -> None:
 
 
 def test_every_note_is_a_source_or_a_reason() -> None:
-    offenders = [o for o in note_offenders() if pending_key(o) not in PENDING]
+    offenders = note_offenders()
     assert not offenders, "expected sources and assumptions that say something; found:\n" + (
         "\n".join(offenders)
     )
-
-
-def test_pending_is_current() -> None:
-    """PENDING only holds offenders that still exist, in the two files it is meant for."""
-    current = {pending_key(o) for o in file_offenders() + note_offenders()}
-    pending_files = (
-        "src/pbrlab/scenarios/presets/work-programme-2011.toml",
-        "src/pbrlab/scenarios/presets/work-programme-2011-core.toml",
-    )
-    misplaced = [k for k in PENDING if k.split(":", 1)[0] not in pending_files]
-    stale = [k for k in PENDING if k not in current]
-    assert not misplaced, f"expected PENDING entries only for {pending_files}; found {misplaced}"
-    assert not stale, f"expected PENDING to hold current offenders; fixed already: {stale}"
-
-
-# --- the checks check what they should ------------------------------------------------------
 
 
 def test_the_file_check_tells_evidenced_numbers_from_bare_ones() -> None:

@@ -3,9 +3,9 @@ quadratic surrogate (response surface) of each target, fitted to replicated runs
 
 The distance is Σ ((model − published) / tolerance)²: each target counts in units of its own
 tolerance. The runs' noise averages out in the least-squares surface, so the optimum does not
-chase one lucky seed. The uncertainty is the set of parameter values whose surrogate predictions
-are within every tolerance (an approximate-Bayesian acceptance set under uniform priors);
-identification follows from that set and from the surface's slopes at the best fit.
+chase one lucky seed. The uncertainty is an approximate posterior under uniform priors: draws
+weighted by a Gaussian kernel on that distance (each tolerance the kernel's bandwidth, widened by
+the runs' scatter); identification follows from its spread and from the surface's slopes.
 """
 
 from __future__ import annotations
@@ -19,9 +19,6 @@ from scipy import optimize
 
 from pbrlab.arrays import FloatArray
 from pbrlab.calibration.targets import Target
-
-MIN_ACCEPTED = 200
-"""Fewer draws than this within every tolerance, and the set is the nearest 1% instead."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +39,9 @@ class Surrogate:
             ok = np.isfinite(y[:, t])
             a, b = f[ok], y[ok, t]
             coef[:, t] = np.linalg.solve(a.T @ a + ridge * np.eye(a.shape[1]), a.T @ b)
-            sd[t] = float(np.std(b - a @ coef[:, t])) if b.size else np.nan
+            spare = b.size - a.shape[1]  # degrees of freedom left by the surface
+            residual = b - a @ coef[:, t]
+            sd[t] = float(np.sqrt(residual @ residual / spare)) if spare > 0 else np.nan
         return cls(coef, sd, x.shape[1])
 
     def predict(self, x: FloatArray) -> FloatArray:
@@ -84,23 +83,42 @@ def best_fit(
     return np.asarray(min(found, key=lambda r: r.fun).x, np.float64)
 
 
-def within_tolerance(
+def posterior(
     surrogate: Surrogate,
     targets: list[Target],
-    box: FloatArray,
     draws: int,
     rng: np.random.Generator,
-) -> tuple[FloatArray, bool]:
-    """Draws in `box` whose predictions are within every tolerance (True), or the nearest 1%."""
-    u = box[:, 0] + rng.random((draws, surrogate.dimension)) * (box[:, 1] - box[:, 0])
-    predicted = surrogate.predict(u)
+    replicates: int,
+) -> tuple[FloatArray, FloatArray, float]:
+    """Uniform draws over the prior ranges weighted by a Gaussian kernel on the distance to the
+    record (ABC with each target's distance scale as its bandwidth, widened by the runs' scatter
+    over the replicates), normalised. Where even the best draw is far from the record (distance
+    D above the k targets), every bandwidth is widened by sqrt(D/k), so a model that cannot fit
+    is not reported as precisely fitted. Returns draws, weights and that widening."""
+    u = rng.random((draws, surrogate.dimension))
     value = np.array([t.value for t in targets])
-    scale = np.array([t.scale if t.tolerance == 0 else t.tolerance for t in targets])
-    inside = (np.abs(predicted - value) <= scale).all(axis=1)
-    if inside.sum() >= MIN_ACCEPTED:
-        return u[inside], True
-    nearest = np.argsort(distance(predicted, targets))[: max(MIN_ACCEPTED, draws // 100)]
-    return u[nearest], False
+    noise = np.nan_to_num(surrogate.residual_sd) ** 2 / replicates
+    width = np.sqrt(np.array([t.scale for t in targets]) ** 2 + noise)
+    distance_ = (((surrogate.predict(u) - value) / width) ** 2).sum(axis=1)
+    widen = max(1.0, float(distance_.min()) / len(targets))
+    weight = np.exp(-0.5 * (distance_ - distance_.min()) / widen)
+    return u, weight / weight.sum(), float(np.sqrt(widen))
+
+
+def weighted_quantiles(u: FloatArray, weight: FloatArray, q: tuple[float, ...]) -> FloatArray:
+    """Per column of `u`, the values below which shares `q` of the weight lie: [len(q), d]."""
+    rows = []
+    for j in range(u.shape[1]):
+        order = np.argsort(u[:, j])
+        cumulative = np.cumsum(weight[order])
+        index = np.minimum(np.searchsorted(cumulative, q), u.shape[0] - 1)
+        rows.append(u[order, j][index])
+    return np.asarray(rows, np.float64).T
+
+
+def effective_draws(weight: FloatArray) -> float:
+    """Kish's effective sample size of weighted draws."""
+    return float(1.0 / np.sum(weight**2))
 
 
 def slopes(surrogate: Surrogate, u: FloatArray, step: float = 1e-4) -> FloatArray:
@@ -136,12 +154,13 @@ def conflicts(
 
 
 def identification(
-    surrogate: Surrogate, targets: list[Target], u: FloatArray, accepted: FloatArray
+    surrogate: Surrogate, targets: list[Target], u: FloatArray, interval: FloatArray
 ) -> list[dict[str, Any]]:
-    """Per parameter: how far a move across the whole searched range shifts the targets (in
-    tolerances, the largest), and how much of that range the fits within tolerance span."""
+    """Per parameter: how far a move across its whole prior range shifts the targets (in
+    tolerances, the largest), and how much of that range its 90% interval (`interval`, [2, d]
+    in unit values) spans."""
     jac = slopes(surrogate, u) / np.array([t.scale for t in targets])[:, None]
-    spans = np.quantile(accepted, 0.95, axis=0) - np.quantile(accepted, 0.05, axis=0)
+    spans = interval[1] - interval[0]
     rows = []
     for j in range(u.size):
         strongest = int(np.argmax(np.abs(jac[:, j])))

@@ -10,15 +10,16 @@ target is just an id. Definitions follow the record's sources (docs/calibration.
 - *cohort 12 months*: referrals of a calendar month with a job outcome paid within 365 days of
   referral (DWP's transparency measure);
 - *completers*: people referred June 2011 to March 2012 (attachments over by the NAO's 2014
-  figures) with a job outcome within their two years;
+  figures, to March 2014) with a job outcome by then: outcomes of jobs begun inside the two
+  years count when they complete after them, as the contract pays them;
 - *contract year 2 performance*: job outcomes triggered April 2012 to March 2013 over referrals
   in the same months (the minimum performance level's definition: 'the fewer referred, the better
   performance looks');
 - *sustainment medians*: per job-outcome quarter (by payment month), the median number of
   sustainment payments due by 31 March 2013 (the written answer's 'sustainment payment date',
   four weeks after the job outcome's payment date or the previous sustainment payment's);
-- *ESA spend per participant*: providers' adviser cost for ESA participants who finished their two
-  years, per participant (PAC 2014's £630);
+- *ESA spend per participant*: providers' adviser cost for ESA participants whose two years were
+  over by March 2014 (the population of PAC 2014's £630), per participant;
 - *subcontractors with no referrals in the first year*: share of subcontractors trading in the
   first year that received nobody in it (NCVO's 2012 survey).
 Counts are national: simulated counts divided by the scale.
@@ -38,6 +39,7 @@ from pbrlab.payments.rules import KIND_CODE, NO_DAY, to_day
 NEVER = np.iinfo(np.int64).max // 4
 FIRST_14_MONTHS = (dt.date(2011, 6, 1), dt.date(2012, 7, 31))
 COMPLETERS = (dt.date(2011, 6, 1), dt.date(2012, 3, 31))
+COMPLETERS_AS_AT = dt.date(2014, 3, 31)
 CONTRACT_YEAR_2 = (dt.date(2012, 4, 1), dt.date(2013, 3, 31))
 SUSTAINMENT_AS_AT = dt.date(2013, 3, 31)
 SUSTAINMENT_QUARTERS = {  # record id suffix: first and last month of job outcomes
@@ -57,7 +59,9 @@ CUMULATIVE_AT = {
 }
 COHORTS_12M = ("2011_06", "2012_06", "2012_09")
 ESA_GROUPS = ("esa_volunteers", "esa_flow", "esa_ex_ib")
-WEEKS_PER_PERIOD = 4
+MEASURE_OUTPUT = "record.measures."
+"""Where a run's summary keeps the measures: experiments name them as outputs this way."""
+SERIES_OUTPUT = "record.series."
 
 
 def record_measures(sim: Any) -> dict[str, Any]:
@@ -123,7 +127,7 @@ class _Run:
 
     def completers(self, group: str) -> float | None:
         who = self.referred(*COMPLETERS) & self.group(group)
-        return _share(self.outcome_day[who] - self.referral_day[who] < 730)
+        return _share(self.outcome_day[who] <= to_day(COMPLETERS_AS_AT))
 
     def year_performance(self, group: str, first: dt.date, last: dt.date) -> float | None:
         mine = self.group(group)
@@ -144,7 +148,8 @@ class _Run:
 
     def esa_spend(self) -> float | None:
         sim = self.sim
-        finished = self.referral_day + 730 <= sim.world.as_of
+        attachment = 7 * sim.world.attachment_weeks
+        finished = self.referral_day + attachment <= to_day(COMPLETERS_AS_AT)
         esa = np.zeros_like(finished)
         for name in ESA_GROUPS:
             esa |= self.group(name)
@@ -164,14 +169,21 @@ class _Run:
 
     def series(self) -> dict[str, dict[str, float | None]]:
         """Monthly curves: national job outcomes paid to date; cohorts' 12-month rates."""
-        first = _month_start(str(np.datetime64(self.sim.world.scenario.calendar.start, "M")))
-        last_complete = np.datetime64(self.sim.world.as_of - 365, "D").astype("datetime64[M]")
-        months = np.arange(np.datetime64(first, "M"), last_complete, dtype="datetime64[M]")
+        calendar = self.sim.world.scenario.calendar
+        listed = months(calendar.start, calendar.end)
         cumulative: dict[str, float | None] = {
-            str(m).replace("-", "_"): self.paid_by(_month_end(str(m))) for m in months
+            m.replace("-", "_"): self.paid_by(_month_end(m)) for m in listed
         }
-        cohorts = {str(m).replace("-", "_"): self.cohort_12m(str(m)) for m in months}
+        cohorts = {m.replace("-", "_"): self.cohort_12m(m) for m in listed}
         return {"cumulative_job_outcomes": cumulative, "cohort_12m": cohorts}
+
+
+def months(start: dt.date, end: dt.date) -> list[str]:
+    """The months ('YYYY-MM') of the curves: from the start to the last whose referrals have had
+    a full year by the end."""
+    first = np.datetime64(start, "M")
+    last = (np.datetime64(end, "D") - 364).astype("datetime64[M]") - 1
+    return [str(m) for m in np.arange(first, last + 1, dtype="datetime64[M]")]
 
 
 def _share(hits: BoolArray) -> float | None:

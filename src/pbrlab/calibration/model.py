@@ -54,7 +54,7 @@ class Search(Strict):
 
 
 class Calibration(Strict):
-    id: Identifier
+    id: Annotated[Identifier, Field(max_length=32)]
     name: str = Field(min_length=1)
     description: str = ""
     base: str = Field(min_length=1, description="the scenario preset or file calibrated")
@@ -67,13 +67,25 @@ class Calibration(Strict):
     replicates: Annotated[StrictInt, Field(ge=1, le=1000)] = 2
     parameters: list[Parameter] = Field(min_length=1)
     targets: list[str] = Field(
-        default_factory=lambda: list(TARGETS), description="record ids (default: every target)"
+        default_factory=lambda: list(TARGETS),
+        min_length=1,
+        description="record ids (default: every target)",
     )
     search: Search = Field(default_factory=Search)
 
     @model_validator(mode="after")
     def _consistent(self) -> Calibration:
         ids_not_repeated("parameters", [p.name for p in self.parameters])
+        ids_not_repeated("targets", self.targets)
+        d = len(self.parameters)
+        needed = 1 + 2 * d + d * (d - 1) // 2  # a quadratic surface's coefficients
+        runs = self.search.points * self.replicates
+        if runs < 2 * needed:
+            raise FieldError(
+                ("search", "points"),
+                f"expected at least {2 * needed} runs a round (points x replicates) to fit "
+                f"quadratic surfaces in {d} parameters ({needed} coefficients); found {runs}",
+            )
         for i, name in enumerate(self.targets):
             if name not in TARGETS:
                 raise FieldError(

@@ -9,7 +9,7 @@ the best fit is then simulated `verify_replicates` times and reported against th
 
 from __future__ import annotations
 
-import datetime as dt
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,16 +19,15 @@ import numpy as np
 from pbrlab import config
 from pbrlab.arrays import FloatArray
 from pbrlab.calibration import fit
+from pbrlab.calibration.measures import MEASURE_OUTPUT
 from pbrlab.calibration.model import Calibration
-from pbrlab.calibration.targets import Target, targets
+from pbrlab.calibration.targets import Target, over_replicates, targets
+from pbrlab.errors import InputError
 from pbrlab.experiments.model import Design, Experiment, Factor
 from pbrlab.experiments.runs import experiment_hash
 from pbrlab.experiments.store import Store
 from pbrlab.experiments.sweep import Executor, sweep
 from pbrlab.provenance import provenance
-
-MEASURES = "record.measures."
-"""Where a run's summary keeps the record measures (see pbrlab.calibration.measures)."""
 
 
 def load_calibration(path: str | Path) -> Calibration:
@@ -86,24 +85,27 @@ def calibrate(
             }
         )
     assert surrogate is not None
+    # The uncertainty spans the prior ranges, so it takes surfaces fitted to every run.
+    overall = fit.Surrogate.fit(x_all, y_all)
     rng = np.random.default_rng(np.random.SeedSequence(cal.seed, spawn_key=(7,)))
-    accepted, all_within = fit.within_tolerance(surrogate, wanted, box, cal.search.draws, rng)
+    draws, weight, widened = fit.posterior(overall, wanted, cal.search.draws, rng, cal.replicates)
+    interval = fit.weighted_quantiles(draws, weight, (0.05, 0.95))
     verify = _verify(cal, low + best * (high - low))
     _sweep(verify, store, executor, workers, progress)
     verified = _verified(verify, store, wanted)
     predicted = surrogate.predict(best)[0]
-    identified = fit.identification(surrogate, wanted, best, accepted)
+    identified = fit.identification(surrogate, wanted, best, interval)
     parameters = {}
     for j, p in enumerate(cal.parameters):
-        lo, hi = np.quantile(accepted[:, j], [0.05, 0.95])
+        lo, hi = interval[:, j]
         parameters[p.name] = {
             "path": p.path,
             "best": _round_sig(low[j] + best[j] * (high[j] - low[j])),
             "interval_90": [_round_sig(low[j] + v * (high[j] - low[j])) for v in (lo, hi)],
             "prior": [float(p.range[0]), float(p.range[1])],
-            "interval_at_box_edge": bool(
-                (lo - box[j, 0] < 0.02 and box[j, 0] > 0)
-                or (box[j, 1] - hi < 0.02 and box[j, 1] < 1)
+            "best_at_box_edge": bool(
+                (best[j] - box[j, 0] < 0.01 and box[j, 0] > 0)
+                or (box[j, 1] - best[j] < 0.01 and box[j, 1] < 1)
             ),
             **identified[j],
         }
@@ -122,16 +124,16 @@ def calibrate(
                 "published": t.value,
                 "tolerance": t.tolerance,
                 "surrogate": _round_sig(float(predicted[i])),
-                "run_scatter_sd": _round_sig(float(surrogate.residual_sd[i])),
+                "run_scatter_sd": _finite(_round_sig(float(surrogate.residual_sd[i]))),
                 **verified[t.id],
             }
             for i, t in enumerate(wanted)
         },
         "distance_at_best": round(float(fit.distance(predicted, wanted)[0]), 4),
-        "fits_within_tolerance": {
+        "posterior": {
             "draws": cal.search.draws,
-            "kept": int(accepted.shape[0]),
-            "all_within": all_within,
+            "effective_draws": round(fit.effective_draws(weight), 1),
+            "bandwidth_widened": round(widened, 3),
         },
         "conflicts": fit.conflicts(surrogate, wanted, best),
         "provenance": provenance(calibration=cal.id, seed=str(cal.seed)),
@@ -166,7 +168,7 @@ def _round(cal: Calibration, number: int, low: FloatArray, high: FloatArray) -> 
         replicates=cal.replicates,
         factors=factors,
         design=Design(kind="latin_hypercube", samples=cal.search.points),
-        outputs=[MEASURES + t for t in cal.targets],
+        outputs=[MEASURE_OUTPUT + t for t in cal.targets],
     )
 
 
@@ -184,7 +186,7 @@ def _verify(cal: Calibration, values: FloatArray) -> Experiment:
         replicates=cal.search.verify_replicates,
         factors=factors,
         design=Design(kind="full_factorial"),
-        outputs=[MEASURES + t for t in cal.targets],
+        outputs=[MEASURE_OUTPUT + t for t in cal.targets],
     )
 
 
@@ -201,15 +203,14 @@ def _sweep(
 
     result = sweep(experiment, store, executor, workers, progress=advance)
     if result.failed:
-        first = _first_error(experiment, store)
-        raise RuntimeError(f"{result.failed} runs of {experiment.id} failed; the first: {first}")
-
-
-def _first_error(experiment: Experiment, store: str | Path) -> str:
-    with Store(store, read_only=True) as opened:
-        frame = opened.frame(experiment.id)
-    errors = frame.loc[frame["status"] != "ok", "error"]
-    return str(errors.iloc[0]) if len(errors) else "unknown"
+        frame = _frame(experiment, store)
+        first = frame.loc[frame["status"] != "ok", "error"]
+        raise InputError(
+            experiment.id,
+            "",
+            f"{result.failed} runs failed (stored in {store}); the first: "
+            f"{first.iloc[0] if len(first) else 'unknown'}",
+        )
 
 
 def _frame(experiment: Experiment, store: str | Path) -> Any:
@@ -227,13 +228,11 @@ def _observations(
     high: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Unit parameter values (over the prior ranges) and target values, one row per run."""
-    import json
-
     frame = _frame(experiment, store)
     values = [json.loads(f) for f in frame["factors"]]
     names = [f.name for f in experiment.factors]
     x = (np.array([[v[n] for n in names] for v in values], np.float64) - low) / (high - low)
-    y = frame[[MEASURES + t.id for t in wanted]].to_numpy(np.float64)
+    y = frame[[MEASURE_OUTPUT + t.id for t in wanted]].to_numpy(np.float64)
     return x, y
 
 
@@ -243,14 +242,13 @@ def _verified(
     frame = _frame(experiment, store)
     rows = {}
     for t in wanted:
-        runs = frame[MEASURES + t.id].dropna().to_numpy(np.float64)
-        mean = float(runs.mean()) if runs.size else float("nan")
+        mean, low, high = over_replicates(frame[MEASURE_OUTPUT + t.id].to_numpy(np.float64))
         rows[t.id] = {
-            "mean": _round_sig(mean),
-            "interval_90": [_round_sig(float(q)) for q in np.quantile(runs, [0.05, 0.95])]
-            if runs.size
-            else None,
-            "within_tolerance": bool(runs.size and t.within(mean)),
+            "mean": None if mean is None else _round_sig(mean),
+            "interval_90": None
+            if low is None or high is None
+            else [_round_sig(low), _round_sig(high)],
+            "within_tolerance": mean is not None and t.within(mean),
         }
     return rows
 
@@ -276,12 +274,12 @@ def _values(
     }
 
 
+def _finite(x: float) -> float | None:
+    return x if np.isfinite(x) else None
+
+
 def _round_sig(x: float, digits: int = 4) -> float:
     """Rounded to `digits` significant figures: what a frozen value or a report shows."""
     if not np.isfinite(x) or x == 0:
         return float(x)
     return float(f"{x:.{digits}g}")
-
-
-def today() -> str:
-    return dt.date.today().isoformat()

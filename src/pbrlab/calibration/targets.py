@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
+from pbrlab.arrays import FloatArray
 from pbrlab.data.record import value
 
 TARGETS: dict[str, str] = {  # record id -> label
@@ -35,9 +38,9 @@ TARGETS: dict[str, str] = {  # record id -> label
 }
 """Every calibration target of issue 6, in the order reports list them."""
 
-ZERO_TOLERANCE_SCALE = 0.5
-"""How far off a target whose tolerance is zero (a median of 0 payments) counts as one
-tolerance in the fit's distance: half a payment, since medians of whole payments move in ones."""
+HALF_PAYMENT = 0.5
+"""The least distance scale of a sustainment median: medians of whole payments move in steps of a
+half or one, so ±10% of a median of 1 (0.1) or 0 (nothing) would let one target swamp the fit."""
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,10 @@ class Target:
 
     @property
     def scale(self) -> float:
-        """One tolerance, as the fit's unit of distance (never zero)."""
-        return self.tolerance if self.tolerance > 0 else ZERO_TOLERANCE_SCALE
+        """The fit's unit of distance: the tolerance, but at least half a payment for medians."""
+        if self.unit == "payments":
+            return max(self.tolerance, HALF_PAYMENT)
+        return self.tolerance
 
 
 def tolerance(published: float, unit: str) -> float:
@@ -135,3 +140,13 @@ def holds(fact: Fact, model: float | None) -> bool:
     if fact.compare == "at_most":
         return model <= fact.high
     return fact.low <= model <= fact.high
+
+
+def over_replicates(values: FloatArray) -> tuple[float | None, float | None, float | None]:
+    """A measure over replicates: its mean and 5th and 95th percentiles (missing runs left out;
+    None where every run is missing)."""
+    kept = values[np.isfinite(values)]
+    if kept.size == 0:
+        return None, None, None
+    low, high = np.quantile(kept, [0.05, 0.95])
+    return float(np.mean(kept)), float(low), float(high)

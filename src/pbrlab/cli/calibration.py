@@ -94,7 +94,7 @@ def calibrate_command(
 
 def _print_fit(found: dict[str, Any]) -> None:
     table = Table(title=f"{found['calibration']}: best fit (seed {found['seed']})")
-    for column in ("parameter", "best", "90% of fits within tolerance", "identified"):
+    for column in ("parameter", "best", "90% interval (posterior)", "identified"):
         table.add_column(column)
     refit = found.get("refit", {}).get("parameters", {})
     for name, row in found["parameters"].items():

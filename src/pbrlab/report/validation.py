@@ -3,7 +3,8 @@
 The runs go through the experiments machinery (a design of no factors: the scenario as it is,
 replicated) into a results store, and every number in the report is computed from that store,
 so an auditor can query the same runs. The report states plainly what the model does not
-reproduce: targets outside tolerance and qualitative facts that do not hold.
+reproduce: targets outside tolerance and qualitative facts that do not hold. (The calibration
+section is the exception: it shows the shipped calibration result, from its own runs.)
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from typing import Any
 
 import numpy as np
 
+from pbrlab.arrays import FloatArray
 from pbrlab.calibration.measures import (
     COHORTS_12M,
     CUMULATIVE_AT,
+    MEASURE_OUTPUT,
+    SERIES_OUTPUT,
     SUSTAINMENT_QUARTERS,
+    months,
 )
-from pbrlab.calibration.targets import Fact, Target, facts, holds, targets
+from pbrlab.calibration.targets import Fact, Target, facts, holds, over_replicates, targets
 from pbrlab.data.record import value
+from pbrlab.errors import InputError
 from pbrlab.experiments.model import Design, Experiment
 from pbrlab.experiments.runs import experiment_hash
 from pbrlab.experiments.store import Store
@@ -32,8 +38,6 @@ from pbrlab.io import write_atomically
 from pbrlab.provenance import provenance
 from pbrlab.scenarios.load import load_scenario
 
-MEASURES = "record.measures."
-SERIES = "record.series."
 CURVES = {
     "cumulative_job_outcomes": "Job outcomes paid to date (national)",
     "cohort_12m": "Referral cohorts: share with a job outcome paid within 12 months",
@@ -86,18 +90,18 @@ class Validation:
 
 def experiment_for(scenario: str, scale: float, replicates: int, seed: int | None) -> Experiment:
     model = load_scenario(scenario)
-    months = _months(model)
+    listed = [m.replace("-", "_") for m in months(model.calendar.start, model.calendar.end)]
     measures = [t.id for t in targets()] + [f.measure for f in facts()]
-    series = [f"{SERIES}{curve}.{m}" for curve in CURVES for m in months]
+    series = [f"{SERIES_OUTPUT}{curve}.{m}" for curve in CURVES for m in listed]
     return Experiment(
-        id=f"validate-{model.id}",
+        id=f"validate-{model.id}"[:64],
         name=f"Validation of {model.id} against the published record",
         base=scenario,
         scale=scale,
         seed=model.seed if seed is None else seed,
         replicates=replicates,
         design=Design(kind="full_factorial"),
-        outputs=[MEASURES + m for m in dict.fromkeys(measures)] + series,
+        outputs=[MEASURE_OUTPUT + m for m in dict.fromkeys(measures)] + series,
     )
 
 
@@ -111,7 +115,7 @@ def validate(
     """Run what the store lacks, then summarise the stored runs."""
     result = sweep(experiment, store, executor, workers, progress=progress)
     if result.failed:
-        raise RuntimeError(f"{result.failed} of the validation runs failed; see {store}")
+        raise InputError(experiment.id, "", f"{result.failed} runs failed; see {store}")
     return summarise(experiment, Path(store))
 
 
@@ -120,17 +124,19 @@ def summarise(experiment: Experiment, store: Path) -> Validation:
         runs = opened.runs(experiment.id, experiment_hash(experiment))
         frame = runs.filter("status = 'ok'").order("point, replicate").df() if runs else None
     if frame is None or frame.empty:
-        raise RuntimeError(f"no successful validation runs of {experiment.id} in {store}")
+        raise InputError(
+            str(store), experiment.id, "expected successful validation runs; found none"
+        )
     columns = {name: frame[name].to_numpy(np.float64) for name in experiment.outputs}
     rows = {
-        name[len(MEASURES) :]: _row(name[len(MEASURES) :], columns[name])
+        name[len(MEASURE_OUTPUT) :]: _row(name[len(MEASURE_OUTPUT) :], columns[name])
         for name in experiment.outputs
-        if name.startswith(MEASURES)
+        if name.startswith(MEASURE_OUTPUT)
     }
     curves: dict[str, dict[str, Row]] = {curve: {} for curve in CURVES}
     for name in experiment.outputs:
-        if name.startswith(SERIES):
-            curve, month = name[len(SERIES) :].split(".")
+        if name.startswith(SERIES_OUTPUT):
+            curve, month = name[len(SERIES_OUTPUT) :].split(".")
             curves[curve][month] = _row(month, columns[name])
     stamp = provenance(experiment=experiment.id, seed=str(experiment.seed))
     stamp["scale"] = repr(experiment.scale)
@@ -139,17 +145,8 @@ def summarise(experiment: Experiment, store: Path) -> Validation:
     return Validation(experiment, store, targets(), facts(), rows, curves, stamp)
 
 
-def summary_values(values: np.ndarray) -> tuple[float | None, float | None, float | None]:
-    """Mean and 5th and 95th percentiles of a measure's replicates (missing values left out)."""
-    kept = values[np.isfinite(values)]
-    if kept.size == 0:
-        return None, None, None
-    low, high = np.quantile(kept, [0.05, 0.95])
-    return float(np.mean(kept)), float(low), float(high)
-
-
-def _row(name: str, values: np.ndarray) -> Row:
-    mean, low, high = summary_values(values)
+def _row(name: str, values: FloatArray) -> Row:
+    mean, low, high = over_replicates(values)
     return Row(name, int(np.isfinite(values).sum()), mean, low, high)
 
 
@@ -355,19 +352,16 @@ def _calibration(result: dict[str, Any]) -> str:
         f"{' and '.join(c['targets'])} (cosine {c['cosine']:g})"
         for c in result.get("conflicts", [])
     ]
-    kept = result["fits_within_tolerance"]
+    kept = result["posterior"]
     return "\n".join(
         [
             "<h2>Calibration</h2>",
             f"<p id='calibration'>{_e(result['method'])}: calibration <code>"
             f"{_e(result['calibration'])}</code>, seed {result['seed']}, scale {result['scale']},"
-            f" {result['replicates']} replicates a point. Uncertainty: the 5th to 95th "
-            f"percentiles of the {kept['kept']} of {kept['draws']} surrogate draws "
-            + (
-                "within every tolerance"
-                if kept["all_within"]
-                else "nearest the record (none was within every tolerance)"
-            )
+            f" {result['replicates']} replicates a point. Uncertainty: 5th to 95th "
+            f"percentiles of {kept['draws']} surrogate draws weighted by a Gaussian kernel on the"
+            f" distance to the record, each tolerance its bandwidth ({kept['effective_draws']:g}"
+            " effective draws)"
             + (
                 f". Refit with seed {refit['seed']}: "
                 + (
@@ -388,13 +382,6 @@ def _calibration(result: dict[str, Any]) -> str:
             + ".</p>",
         ]
     )
-
-
-def _months(model: Any) -> list[str]:
-    start = np.datetime64(model.calendar.start, "M")
-    last = np.datetime64(model.calendar.end, "D") - 365
-    months = np.arange(start, last.astype("datetime64[M]"), dtype="datetime64[M]")
-    return [str(m).replace("-", "_") for m in months]
 
 
 def _unit(record_id: str) -> str:

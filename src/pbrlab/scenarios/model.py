@@ -76,7 +76,8 @@ class GroupMix(Strict):
 class LaunchStock(Strict):
     """Who is referred at launch: the stock of long-term claimants, harder to help than the later
     flow. The mean employability (frailty) of people referred in week w is `employability` rising
-    linearly to 1 at `weeks`, and 1 after; both paths share it, so it moves outcomes, not impact."""
+    linearly to 1 at `weeks`, and 1 after. Both paths share it; providers' judgements of whom to
+    serve see it too, so it can change service, and so impact, as well as outcomes."""
 
     employability: Sourced[Annotated[StrictFloat, Field(gt=0.0, le=1.0, allow_inf_nan=False)]]
     weeks: Sourced[PositiveInt] = Field(description="weeks until referrals are the usual flow")
