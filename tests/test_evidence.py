@@ -42,7 +42,18 @@ SHIPPED = CONTRACTS + MARKETS + SCENARIOS + EXPERIMENTS + CALIBRATIONS
 #: A calibration's free parameter gives its `reason` (why free, why that prior range).
 EVIDENCE_KEYS = ("source", "assumption", "evidence", "reason")
 #: A source names where a number comes from: a URL or a report identifier.
-SOURCE_MARKERS = ("http", "HC ", "NAO", "PAC", "WPC", "DWP", "Table", "Hansard")
+#: A calibrated value's source is the command and result file that reproduce it.
+SOURCE_MARKERS = (
+    "http",
+    "HC ",
+    "NAO",
+    "PAC",
+    "WPC",
+    "DWP",
+    "Table",
+    "Hansard",
+    "pbrlab calibrate",
+)
 #: An assumption gives a reason, not a word.
 MIN_ASSUMPTION_CHARS = 20
 

@@ -42,7 +42,7 @@ def test_the_best_fit_is_the_known_answer_despite_noise() -> None:
 
 def test_the_posterior_centres_on_the_truth_and_measures_identification() -> None:
     surrogate, targets = linear_problem()
-    u, weight, widened = fit.posterior(surrogate, targets, 40000, np.random.default_rng(3), 2)
+    u, weight, widened = fit.posterior(surrogate, targets, 40000, np.random.default_rng(3))
     assert widened == 1.0  # the truth is reachable: no widening
     low, high = fit.weighted_quantiles(u, weight, (0.05, 0.95))
     # y0 = x0 with bandwidth 0.05 around 0.3: x0 ~ N(0.3, 0.05), 90% within 0.3 ± 0.082
@@ -61,10 +61,10 @@ def test_a_model_that_cannot_fit_gets_wider_intervals() -> None:
     bandwidths widen by sqrt(D/k), and x0's interval with them."""
     surrogate, targets = linear_problem()
     rng = np.random.default_rng(5)
-    u, weight, _ = fit.posterior(surrogate, targets, 40000, rng, 2)
+    u, weight, _ = fit.posterior(surrogate, targets, 40000, rng)
     fitting = np.diff(fit.weighted_quantiles(u, weight, (0.05, 0.95))[:, 0])[0]
     unreachable = [targets[0], made("b", 1.5, 0.05)]
-    u, weight, widened = fit.posterior(surrogate, unreachable, 40000, rng, 2)
+    u, weight, widened = fit.posterior(surrogate, unreachable, 40000, rng)
     missing = np.diff(fit.weighted_quantiles(u, weight, (0.05, 0.95))[:, 0])[0]
     assert widened > 2 and missing > 2 * fitting
 

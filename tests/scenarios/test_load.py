@@ -52,6 +52,13 @@ def test_overlay_merges_tables_by_key_and_lists_by_id() -> None:
     assert overlay(base, {"items": []})["items"] == []
 
 
+def test_a_new_value_replaces_its_evidence_whole() -> None:
+    """A calibrated (sourced) value over an assumed one must not keep the assumption."""
+    base = {"rate": {"value": 0.5, "assumption": "a guess with a reason"}}
+    top = {"rate": {"value": 0.7, "source": "pbrlab calibrate x"}}
+    assert overlay(base, top) == top
+
+
 def test_extends_reads_the_base_beside_the_overlay(tmp_path: Path) -> None:
     write_toml(tmp_path / "base.toml", minimal())
     option = {

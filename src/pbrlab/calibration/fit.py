@@ -28,6 +28,7 @@ class Surrogate:
     coef: FloatArray  # [features, targets]
     residual_sd: FloatArray  # [targets]: the runs' scatter around the surface
     dimension: int  # parameters
+    inverse: FloatArray  # (FᵀF)⁻¹ of the design: how uncertain the surface is where
 
     @classmethod
     def fit(cls, x: FloatArray, y: FloatArray, ridge: float = 1e-6) -> Surrogate:
@@ -42,10 +43,17 @@ class Surrogate:
             spare = b.size - a.shape[1]  # degrees of freedom left by the surface
             residual = b - a @ coef[:, t]
             sd[t] = float(np.sqrt(residual @ residual / spare)) if spare > 0 else np.nan
-        return cls(coef, sd, x.shape[1])
+        inverse = np.asarray(np.linalg.inv(f.T @ f + ridge * np.eye(f.shape[1])), np.float64)
+        return cls(coef, sd, x.shape[1], inverse)
 
     def predict(self, x: FloatArray) -> FloatArray:
         return np.asarray(features(np.atleast_2d(x)) @ self.coef, np.float64)
+
+    def prediction_variance(self, x: FloatArray) -> FloatArray:
+        """The variance of the fitted surface's mean at x, per target: sd² f(x)ᵀ(FᵀF)⁻¹f(x)."""
+        f = features(np.atleast_2d(x))
+        leverage = np.einsum("ij,jk,ik->i", f, self.inverse, f)
+        return np.asarray(leverage[:, None] * np.nan_to_num(self.residual_sd) ** 2, np.float64)
 
 
 def features(x: FloatArray) -> FloatArray:
@@ -84,21 +92,18 @@ def best_fit(
 
 
 def posterior(
-    surrogate: Surrogate,
-    targets: list[Target],
-    draws: int,
-    rng: np.random.Generator,
-    replicates: int,
+    surrogate: Surrogate, targets: list[Target], draws: int, rng: np.random.Generator
 ) -> tuple[FloatArray, FloatArray, float]:
     """Uniform draws over the prior ranges weighted by a Gaussian kernel on the distance to the
-    record (ABC with each target's distance scale as its bandwidth, widened by the runs' scatter
-    over the replicates), normalised. Where even the best draw is far from the record (distance
-    D above the k targets), every bandwidth is widened by sqrt(D/k), so a model that cannot fit
-    is not reported as precisely fitted. Returns draws, weights and that widening."""
+    record (ABC with each target's distance scale as its bandwidth, widened by the surface's own
+    uncertainty there, so a search with few runs reports wider intervals), normalised. Where even
+    the best draw is far from the record (distance D above the k targets), every bandwidth is
+    widened by sqrt(D/k), so a model that cannot fit is not reported as precisely fitted.
+    Returns draws, weights and that widening."""
     u = rng.random((draws, surrogate.dimension))
     value = np.array([t.value for t in targets])
-    noise = np.nan_to_num(surrogate.residual_sd) ** 2 / replicates
-    width = np.sqrt(np.array([t.scale for t in targets]) ** 2 + noise)
+    scale = np.array([t.scale for t in targets])
+    width = np.sqrt(scale**2 + surrogate.prediction_variance(u))
     distance_ = (((surrogate.predict(u) - value) / width) ** 2).sum(axis=1)
     widen = max(1.0, float(distance_.min()) / len(targets))
     weight = np.exp(-0.5 * (distance_ - distance_.min()) / widen)

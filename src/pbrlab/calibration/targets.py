@@ -25,14 +25,18 @@ TARGETS: dict[str, str] = {  # record id -> label
     "completers_esa_flow": "New ESA completers (referred to March 2012) with a job outcome",
     "cumulative_job_outcomes_2013_06": "Job outcomes to June 2013 (national)",
     "cumulative_job_outcomes_2014_06": "Job outcomes to June 2014 (national)",
-    "sustainment_median_2011_09": "Median sustainment payments made by March 2013, outcomes "
-    "Sep-Nov 2011",
-    "sustainment_median_2011_12": "... outcomes Dec 2011 - Feb 2012",
-    "sustainment_median_2012_03": "... outcomes Mar-May 2012",
-    "sustainment_median_2012_06": "... outcomes Jun-Aug 2012",
-    "sustainment_median_2012_09": "... outcomes Sep-Nov 2012",
-    "sustainment_median_2012_12": "... outcomes Dec 2012 - Feb 2013",
-    "sustainment_median_2013_03": "... outcomes March 2013",
+    **{
+        f"sustainment_median_{quarter}": f"Median sustainment payments by March 2013, {months}"
+        for quarter, months in {
+            "2011_09": "outcomes Sep-Nov 2011",
+            "2011_12": "outcomes Dec 2011 - Feb 2012",
+            "2012_03": "outcomes Mar-May 2012",
+            "2012_06": "outcomes Jun-Aug 2012",
+            "2012_09": "outcomes Sep-Nov 2012",
+            "2012_12": "outcomes Dec 2012 - Feb 2013",
+            "2013_03": "outcomes March 2013",
+        }.items()
+    },
     "year_2_performance_esa_flow": "Contract year 2 performance measure: new ESA",
     "year_2_performance_jsa_18_24": "Contract year 2 performance measure: JSA 18-24",
 }

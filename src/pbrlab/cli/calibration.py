@@ -197,7 +197,7 @@ def _print_validation(found: Any) -> None:
             show(t.value, t.unit),
             show(row.mean, t.unit),
             f"{show(row.low, t.unit)} to {show(row.high, t.unit)}",
-            f"±{show(t.tolerance, t.unit)}",
+            f"±{show(t.tolerance, t.unit, points=True)}",
             "yes" if found.within(t) else "NO",
         )
     out.print(table)

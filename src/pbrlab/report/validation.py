@@ -75,9 +75,10 @@ class Validation:
         for t in self.targets:
             row = self.rows[t.id]
             if not self.within(t):
+                tolerance = show(t.tolerance, t.unit, points=True)
                 lines.append(
                     f"{t.label}: published {show(t.value, t.unit)}, model "
-                    f"{show(row.mean, t.unit)} (tolerance ±{show(t.tolerance, t.unit)})"
+                    f"{show(row.mean, t.unit)} (tolerance ±{tolerance})"
                 )
         for f in self.facts:
             row = self.rows[f.measure]
@@ -116,13 +117,17 @@ def validate(
     result = sweep(experiment, store, executor, workers, progress=progress)
     if result.failed:
         raise InputError(experiment.id, "", f"{result.failed} runs failed; see {store}")
-    return summarise(experiment, Path(store))
+    return summarise(experiment, Path(store), result.keys)
 
 
-def summarise(experiment: Experiment, store: Path) -> Validation:
+def summarise(experiment: Experiment, store: Path, keys: list[str]) -> Validation:
+    """The runs of this design only (`keys`): the store may hold the same experiment's runs of
+    an earlier version of the scenario."""
     with Store(store, read_only=True) as opened:
         runs = opened.runs(experiment.id, experiment_hash(experiment))
         frame = runs.filter("status = 'ok'").order("point, replicate").df() if runs else None
+    if frame is not None:
+        frame = frame[frame["run_key"].isin(set(keys))]
     if frame is None or frame.empty:
         raise InputError(
             str(store), experiment.id, "expected successful validation runs; found none"
@@ -219,7 +224,7 @@ def _targets_table(v: Validation) -> str:
             f"<td>{_e(t.label)}</td><td>{show(t.value, t.unit)}</td>"
             f"<td>{show(row.mean, t.unit)}</td>"
             f"<td>{show(row.low, t.unit)} to {show(row.high, t.unit)}</td>"
-            f"<td>±{show(t.tolerance, t.unit)}</td><td>{'yes' if ok else 'NO'}</td>"
+            f"<td>±{show(t.tolerance, t.unit, points=True)}</td><td>{'yes' if ok else 'NO'}</td>"
             f"<td class='source'>[{t.tag}] {_e(t.source)}</td></tr>"
         )
     return f"<table id='targets'>{head}{''.join(body)}</table>"
@@ -340,12 +345,14 @@ def _calibration(result: dict[str, Any]) -> str:
     for name, p in result["parameters"].items():
         other = again.get(name)
         agrees = "" if other is None else ("yes" if other["within_interval"] else "NO")
+        edge = "; the best fit is on its last box's edge" if p.get("best_at_box_edge") else ""
         rows.append(
             f"<tr data-parameter='{_e(name)}'><td><code>{_e(p['path'])}</code></td>"
             f"<td>{p['best']:g}</td><td>{p['interval_90'][0]:g} to {p['interval_90'][1]:g}</td>"
             f"<td>{p['prior'][0]:g} to {p['prior'][1]:g}</td><td>{_e(p['verdict'])} (moves "
             f"{_e(p['most_sensitive_target'])} by {p['effect_tolerances']:g} tolerances across "
-            f"its range)</td><td>{'' if other is None else format(other['best'], 'g')}</td>"
+            f"its range){edge}"
+            f"</td><td>{'' if other is None else format(other['best'], 'g')}</td>"
             f"<td>{agrees}</td></tr>"
         )
     conflicts = [
@@ -361,7 +368,7 @@ def _calibration(result: dict[str, Any]) -> str:
             f" {result['replicates']} replicates a point. Uncertainty: 5th to 95th "
             f"percentiles of {kept['draws']} surrogate draws weighted by a Gaussian kernel on the"
             f" distance to the record, each tolerance its bandwidth ({kept['effective_draws']:g}"
-            " effective draws)"
+            " effective draws), each widened by the fitted surface's own uncertainty"
             + (
                 f". Refit with seed {refit['seed']}: "
                 + (
@@ -388,11 +395,12 @@ def _unit(record_id: str) -> str:
     return value(record_id).unit
 
 
-def show(x: float | None, unit: str) -> str:
+def show(x: float | None, unit: str, points: bool = False) -> str:
+    """A value for people: shares as percentages (differences of shares as points)."""
     if x is None or not np.isfinite(x):
         return "n/a"
     if unit == "share":
-        return f"{100 * x:.1f}%"
+        return f"{100 * x:.1f} points" if points else f"{100 * x:.1f}%"
     if unit == "gbp":
         return f"£{x:,.0f}"
     return f"{x:,.1f}" if abs(x) < 100 else f"{x:,.0f}"

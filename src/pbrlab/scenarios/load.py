@@ -51,8 +51,10 @@ def _resolve(name: str, folder: Path, chain: tuple[str, ...]) -> tuple[dict[str,
 
 
 def overlay(base: Any, override: Any) -> Any:
-    """`override` laid over `base`: tables merged by key, lists of tables with ids by id."""
-    if isinstance(base, dict) and isinstance(override, dict):
+    """`override` laid over `base`: tables merged by key, lists of tables with ids by id; a
+    number with its evidence (a table with a `value`) is replaced whole, so a new value never
+    keeps the old value's source."""
+    if isinstance(base, dict) and isinstance(override, dict) and "value" not in override:
         merged = dict(base)
         for key, value in override.items():
             merged[key] = overlay(base[key], value) if key in base else value
