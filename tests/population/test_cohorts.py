@@ -57,10 +57,24 @@ def test_counts_shares_and_frailty_match_the_scenario(reference: Scenario) -> No
     assert np.abs(area_share - expected_area).max() < 0.01
     group_share = np.bincount(people.group, minlength=9) / n
     assert np.abs(group_share - flows.expected.sum(axis=0) / flows.total).max() < 0.01
+    # Frailty has mean 1 once the launch stock's lower employability is divided out.
+    frailty_of_flow = people.frailty / flows.employability[people.referral_week]
     for g in range(9):
-        frailty = people.frailty[people.group == g]
+        frailty = frailty_of_flow[people.group == g]
         if frailty.size > 1000:
             assert frailty.mean() == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_launch_stock_is_harder_to_help_and_fades_in_over_its_weeks(
+    reference: Scenario,
+) -> None:
+    launch = reference.referrals.launch
+    assert launch is not None
+    people = all_weeks(reference, 2011)
+    first = people.frailty[people.referral_week < 4].mean()
+    later = people.frailty[people.referral_week >= launch.weeks.value].mean()
+    assert first == pytest.approx(launch.employability.value, rel=0.1)
+    assert later == pytest.approx(1.0, abs=0.05)
 
 
 def test_providers_are_in_their_area_and_share_it_evenly(reference: Scenario) -> None:
