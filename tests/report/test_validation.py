@@ -16,31 +16,21 @@ from pbrlab.data.record import value
 from pbrlab.experiments.store import read_results
 
 
-@pytest.fixture(scope="module")
-def validated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    folder = tmp_path_factory.mktemp("validate")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pbrlab",
-            "validate",
-            "work-programme-2011",
-            "--replicates",
-            "3",
-            "--scale",
-            "0.004",
-            "--store",
-            "v.duckdb",
-            "--report",
-            "v.html",
-            "--workers",
-            "2",
-        ],
+def validate(folder: Path, report: str) -> subprocess.CompletedProcess[str]:
+    """`pbrlab validate` of the reference at a tiny scale, three replicates, into v.duckdb."""
+    args = ["validate", "work-programme-2011", "--replicates", "3", "--scale", "0.004"]
+    return subprocess.run(
+        [sys.executable, "-m", "pbrlab", *args, "--store", "v.duckdb", "--report", report],
         capture_output=True,
         text=True,
         cwd=folder,
     )
+
+
+@pytest.fixture(scope="module")
+def validated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("validate")
+    done = validate(folder, "v.html")
     assert done.returncode == 0, done.stderr
     return folder, done.stdout
 
@@ -87,25 +77,6 @@ def test_the_table_is_printed_with_what_is_not_reproduced(validated: tuple[Path,
 def test_a_rerun_reuses_the_stored_runs(validated: tuple[Path, str]) -> None:
     folder, _ = validated
     before = read_results(folder / "v.duckdb")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pbrlab",
-            "validate",
-            "work-programme-2011",
-            "--replicates",
-            "3",
-            "--scale",
-            "0.004",
-            "--store",
-            "v.duckdb",
-            "--report",
-            "again.html",
-        ],
-        capture_output=True,
-        text=True,
-        cwd=folder,
-    )
+    done = validate(folder, "again.html")
     assert done.returncode == 0, done.stderr
     assert len(read_results(folder / "v.duckdb")) == len(before)

@@ -9,17 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
-from pbrlab.cli.common import err, friendly, out
+from pbrlab.cli.common import bar_columns, err, friendly, out
 from pbrlab.cli.experiments import ExecutorChoice
 from pbrlab.errors import InputError
 from pbrlab.io import json_writer, write_all_or_none
@@ -33,13 +26,7 @@ Executor = Annotated[ExecutorChoice, typer.Option(help="Where runs execute.")]
 @contextmanager
 def progress_bar() -> Iterator[Callable[[Any], None]]:
     """A Rich bar per stage (experiment) of a long job, with its ETA."""
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
+    columns = bar_columns()
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         tasks: dict[str, Any] = {}
 

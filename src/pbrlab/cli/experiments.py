@@ -11,17 +11,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
-from pbrlab.cli.common import Format, err, friendly, out
+from pbrlab.cli.common import Format, bar_columns, err, friendly, out
 from pbrlab.errors import InputError
 
 results_app = typer.Typer(
@@ -71,13 +64,7 @@ def sweep_command(
         model = model.model_copy(update={"scale": scale})
     if scheduler is not None and executor is not ExecutorChoice.dask:
         raise InputError("--scheduler", "", "expected --executor dask with a scheduler address")
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
+    columns = bar_columns()
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{model.id} (runs)", total=None)
 

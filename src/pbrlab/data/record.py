@@ -22,6 +22,7 @@ from typing import Final
 
 import pandas as pd
 
+from pbrlab.contracts.model import WORK_PROGRAMME_GROUPS
 from pbrlab.errors import InputError
 
 TAGS: Final = ("F", "S", "I")
@@ -33,20 +34,7 @@ UNITS: Final = frozenset(
 )
 """Allowed units. A share is a fraction in [0, 1]; count_change may be negative."""
 
-PAYMENT_GROUPS: Final = (
-    "jsa_18_24",
-    "jsa_25_plus",
-    "jsa_early_access",
-    "jsa_ex_ib",
-    "esa_volunteers",
-    "esa_flow",
-    "esa_ex_ib",
-    "ib_is",
-    "jsa_prison_leavers",
-    "all",
-    "jsa",
-    "esa",
-)
+PAYMENT_GROUPS: Final = (*WORK_PROGRAMME_GROUPS, "all", "jsa", "esa")
 """The nine payment groups in DWP's numbering, then the aggregates."""
 
 _COMMON: Final = {"value": "number", "unit": "unit", "tag": "tag", "source": "source"}
