@@ -68,8 +68,8 @@ def calibrate(
         experiment = _round(
             cal, number, low + box[:, 0] * (high - low), low + box[:, 1] * (high - low)
         )
-        keys = _sweep(experiment, store, executor, workers, progress)
-        x, y = _observations(experiment, store, keys, wanted, low, high)
+        _sweep(experiment, store, executor, workers, progress)
+        x, y = _observations(experiment, store, wanted, low, high)
         x_all, y_all = np.vstack([x_all, x]), np.vstack([y_all, y])
         inside = ((x_all >= box[:, 0] - 1e-9) & (x_all <= box[:, 1] + 1e-9)).all(axis=1)
         surrogate = fit.Surrogate.fit(x_all[inside], y_all[inside])
@@ -91,8 +91,8 @@ def calibrate(
     draws, weight, widened = fit.posterior(overall, wanted, cal.search.draws, rng)
     interval = fit.weighted_quantiles(draws, weight, (0.05, 0.95))
     verify = _verify(cal, low + best * (high - low))
-    keys = _sweep(verify, store, executor, workers, progress)
-    verified = _verified(verify, store, keys, wanted)
+    _sweep(verify, store, executor, workers, progress)
+    verified = _verified(verify, store, wanted)
     predicted = surrogate.predict(best)[0]
     identified = fit.identification(surrogate, wanted, best, interval)
     parameters = {}
@@ -196,8 +196,8 @@ def _sweep(
     executor: Executor,
     workers: int | None,
     progress: Any,
-) -> list[str]:
-    """Run what the store lacks; the design's run keys."""
+) -> None:
+    """Run what the store lacks; failed runs are one clear error."""
 
     def advance(done: int, total: int) -> None:
         if progress is not None:
@@ -205,7 +205,7 @@ def _sweep(
 
     result = sweep(experiment, store, executor, workers, progress=advance)
     if result.failed:
-        frame = _frame(experiment, store, result.keys)
+        frame = _frame(experiment, store)
         first = frame.loc[frame["status"] != "ok", "error"]
         raise InputError(
             experiment.id,
@@ -213,29 +213,25 @@ def _sweep(
             f"{result.failed} runs failed (stored in {store}); the first: "
             f"{first.iloc[0] if len(first) else 'unknown'}",
         )
-    return result.keys
 
 
-def _frame(experiment: Experiment, store: str | Path, keys: list[str]) -> Any:
-    """This design's runs: the store may also hold runs of the same experiment over an earlier
-    version of the base scenario (other run keys)."""
+def _frame(experiment: Experiment, store: str | Path) -> Any:
+    """The current definition's runs (of this design, over this version of the base)."""
     with Store(store, read_only=True) as opened:
         runs = opened.runs(experiment.id, experiment_hash(experiment))
         assert runs is not None
-        frame = runs.order("point, replicate").df()
-    return frame[frame["run_key"].isin(set(keys))]
+        return runs.order("point, replicate").df()
 
 
 def _observations(
     experiment: Experiment,
     store: str | Path,
-    keys: list[str],
     wanted: list[Target],
     low: FloatArray,
     high: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Unit parameter values (over the prior ranges) and target values, one row per run."""
-    frame = _frame(experiment, store, keys)
+    frame = _frame(experiment, store)
     values = [json.loads(f) for f in frame["factors"]]
     names = [f.name for f in experiment.factors]
     x = (np.array([[v[n] for n in names] for v in values], np.float64) - low) / (high - low)
@@ -244,9 +240,9 @@ def _observations(
 
 
 def _verified(
-    experiment: Experiment, store: str | Path, keys: list[str], wanted: list[Target]
+    experiment: Experiment, store: str | Path, wanted: list[Target]
 ) -> dict[str, dict[str, Any]]:
-    frame = _frame(experiment, store, keys)
+    frame = _frame(experiment, store)
     rows = {}
     for t in wanted:
         mean, low, high = over_replicates(frame[MEASURE_OUTPUT + t.id].to_numpy(np.float64))

@@ -58,8 +58,16 @@ def run_key(
 
 
 def experiment_hash(experiment: Experiment) -> str:
-    """Which definition a stored run belongs to: analyses read only the current definition's."""
-    return model_hash(experiment)
+    """Which definition a stored run belongs to: the experiment and, for a pbrlab model, its base
+    scenario's resolved data, so that editing the base makes a new definition. Analyses read
+    only the current definition's runs."""
+    text = experiment.model_dump_json()
+    if experiment.model == "pbrlab" and experiment.base:
+        from pbrlab.scenarios.load import scenario_data
+
+        base, _ = scenario_data(experiment.base)
+        text += json.dumps(base, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def lay_over(data: dict[str, Any], path: str, value: Any, label: str = "experiment") -> None:

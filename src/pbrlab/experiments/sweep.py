@@ -49,7 +49,6 @@ class SweepResult:
     ran: int
     failed: int
     unknown_outputs: list[str]  # outputs no successful run gave (misspelt paths?)
-    keys: list[str]  # the run keys of this design: its rows in a store that may hold others
 
 
 def load_experiment(path: str | Path) -> Experiment:
@@ -143,14 +142,7 @@ def sweep(
                     progress(ran, len(todo))
     unknown = sorted(missing) if ran > failed else []
     return SweepResult(
-        experiment,
-        planned.points,
-        len(specs),
-        len(specs) - len(todo),
-        ran,
-        failed,
-        unknown,
-        [s.key for s in specs],
+        experiment, planned.points, len(specs), len(specs) - len(todo), ran, failed, unknown
     )
 
 

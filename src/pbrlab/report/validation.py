@@ -117,17 +117,14 @@ def validate(
     result = sweep(experiment, store, executor, workers, progress=progress)
     if result.failed:
         raise InputError(experiment.id, "", f"{result.failed} runs failed; see {store}")
-    return summarise(experiment, Path(store), result.keys)
+    return summarise(experiment, Path(store))
 
 
-def summarise(experiment: Experiment, store: Path, keys: list[str]) -> Validation:
-    """The runs of this design only (`keys`): the store may hold the same experiment's runs of
-    an earlier version of the scenario."""
+def summarise(experiment: Experiment, store: Path) -> Validation:
+    """The current definition's runs: of this version of the scenario, not an earlier one."""
     with Store(store, read_only=True) as opened:
         runs = opened.runs(experiment.id, experiment_hash(experiment))
         frame = runs.filter("status = 'ok'").order("point, replicate").df() if runs else None
-    if frame is not None:
-        frame = frame[frame["run_key"].isin(set(keys))]
     if frame is None or frame.empty:
         raise InputError(
             str(store), experiment.id, "expected successful validation runs; found none"
