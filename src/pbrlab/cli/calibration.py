@@ -139,6 +139,7 @@ def validate_command(
         validate,
         write_report,
     )
+    from pbrlab.scenarios.load import load_scenario
 
     if not 0.0 < scale <= 1.0:
         raise InputError("--scale", "", f"expected a fraction in (0, 1]; found {scale}")
@@ -152,7 +153,7 @@ def validate_command(
                 str(calibration), "", f"expected a calibration result JSON ({exc})"
             ) from None
     else:
-        fitted = calibration_result(experiment.id.removeprefix("validate-"))
+        fitted = calibration_result(load_scenario(scenario).id)
     with progress_bar() as advance:
         found = validate(
             experiment, store, executor.value, workers, _staged(experiment.id, advance)
