@@ -22,11 +22,8 @@ from pbrlab.calibration import fit
 from pbrlab.calibration.measures import MEASURE_OUTPUT
 from pbrlab.calibration.model import Calibration
 from pbrlab.calibration.targets import Target, over_replicates, targets
-from pbrlab.errors import InputError
 from pbrlab.experiments.model import Design, Experiment, Factor
-from pbrlab.experiments.runs import experiment_hash
-from pbrlab.experiments.store import Store
-from pbrlab.experiments.sweep import Executor, sweep
+from pbrlab.experiments.sweep import Executor, current_runs, sweep_all
 from pbrlab.provenance import provenance
 
 
@@ -197,30 +194,11 @@ def _sweep(
     workers: int | None,
     progress: Any,
 ) -> None:
-    """Run what the store lacks; failed runs are one clear error."""
-
     def advance(done: int, total: int) -> None:
         if progress is not None:
             progress(Stage(experiment.id, done, total))
 
-    result = sweep(experiment, store, executor, workers, progress=advance)
-    if result.failed:
-        frame = _frame(experiment, store)
-        first = frame.loc[frame["status"] != "ok", "error"]
-        raise InputError(
-            experiment.id,
-            "",
-            f"{result.failed} runs failed (stored in {store}); the first: "
-            f"{first.iloc[0] if len(first) else 'unknown'}",
-        )
-
-
-def _frame(experiment: Experiment, store: str | Path) -> Any:
-    """The current definition's runs (of this design, over this version of the base)."""
-    with Store(store, read_only=True) as opened:
-        runs = opened.runs(experiment.id, experiment_hash(experiment))
-        assert runs is not None
-        return runs.order("point, replicate").df()
+    sweep_all(experiment, store, executor, workers, advance)
 
 
 def _observations(
@@ -231,7 +209,7 @@ def _observations(
     high: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Unit parameter values (over the prior ranges) and target values, one row per run."""
-    frame = _frame(experiment, store)
+    frame = current_runs(experiment, store)
     values = [json.loads(f) for f in frame["factors"]]
     names = [f.name for f in experiment.factors]
     x = (np.array([[v[n] for n in names] for v in values], np.float64) - low) / (high - low)
@@ -242,7 +220,7 @@ def _observations(
 def _verified(
     experiment: Experiment, store: str | Path, wanted: list[Target]
 ) -> dict[str, dict[str, Any]]:
-    frame = _frame(experiment, store)
+    frame = current_runs(experiment, store)
     rows = {}
     for t in wanted:
         mean, low, high = over_replicates(frame[MEASURE_OUTPUT + t.id].to_numpy(np.float64))

@@ -1,1 +1,1 @@
-"""The commissioner's side: how it manages the providers it has bought."""
+"""The commissioner's side: how it buys delivery (tenders, services) and manages providers."""

@@ -1,7 +1,8 @@
 """Providers' innovation and local ties, week by week (the scenario's `relationships`).
 
 Both raise the effect of a provider's service hours:
-effectiveness = its own × (1 + ties_weight × ties + innovation_weight × innovation).
+effectiveness = its own × (1 + ties_weight × ties + innovation_weight × innovation), relative
+to the same at the baseline capabilities (where a calibrated service effect was measured).
 Ties grow with time alone while a provider trades; money cannot speed them. When a provider
 exits its ties are gone, and the area's other providers lose `churn_loss` of theirs (local
 services and employers trust the programme less). Innovation grows only while a provider invests
@@ -29,8 +30,12 @@ class Capabilities:
 
     def multiplier(self) -> FloatArray:
         r = self.rules
+        ties = 0.0 if r.baseline_ties is None else r.baseline_ties.value
+        innovation = 0.0 if r.baseline_innovation is None else r.baseline_innovation.value
+        baseline = 1.0 + r.ties_weight.value * ties + r.innovation_weight.value * innovation
         return np.asarray(
-            1.0 + r.ties_weight.value * self.ties + r.innovation_weight.value * self.innovation,
+            (1.0 + r.ties_weight.value * self.ties + r.innovation_weight.value * self.innovation)
+            / baseline,
             np.float64,
         )
 

@@ -85,8 +85,11 @@ class Cash:
         for c, terms in enumerate(world.contracts):
             _, due, amount = delivery_schedule(terms)
             for p in np.flatnonzero((world.provider_contract == c) & self.started):
+                share = float(world.value_share[p])
                 for day, pounds in zip(due, amount, strict=True):
-                    self._provider_payment(PaymentKind.delivery_fee, int(p), int(day), pounds)
+                    self._provider_payment(
+                        PaymentKind.delivery_fee, int(p), int(day), pounds * share
+                    )
 
     @classmethod
     def open(cls, world: World, contract: IntArray, people: Cohort, payee: IntArray) -> Cash:

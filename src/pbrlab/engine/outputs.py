@@ -126,6 +126,7 @@ def summary(sim: Simulation) -> dict[str, Any]:
             mine, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
         )
         groups[group.id]["deadweight_gbp"] = round(deadweight, 2)
+        groups[group.id].update(sustained_jobs(sim, mine))
     everyone = np.ones(people.size, np.bool_)
     spend = _spend(paid.kind, paid.amount, np.ones(paid.size, np.bool_))
     kind, _, _, amount = sim.cash.provider_payments
@@ -135,6 +136,7 @@ def summary(sim: Simulation) -> dict[str, Any]:
         everyone, complete, treated_24, cf_24, treated, cf, served, parked, spend, status
     )
     overall["deadweight_gbp"] = round(float(anyway.amount.sum()), 2)
+    overall.update(sustained_jobs(sim, everyone))
     return {
         "scale": world.scenario.scale,
         "commissioner": world.contracts[0].commissioner,
@@ -173,7 +175,81 @@ def summary(sim: Simulation) -> dict[str, Any]:
             for event in sim.share_shifts
         ],
         "record": record_measures(sim),
+        "profile": profile(sim),
+        "delivery": delivery(sim),
     }
+
+
+def sustained_jobs(sim: Simulation, mine: BoolArray) -> dict[str, Any]:
+    """The contract-free yardstick (`SUSTAINED_JOB_WEEKS` in work while attached) on both paths:
+    sustained jobs and weeks in work, with and without the programme."""
+    reached = sim.sustained_week[:, mine] >= 0
+    weeks = sim.work_weeks[:, mine].sum(axis=1)
+    return {
+        "sustained_jobs": int(reached[0].sum()),
+        "counterfactual_sustained_jobs": int(reached[1].sum()),
+        "additional_sustained_jobs": int(reached[0].sum()) - int(reached[1].sum()),
+        "sustained_job_rate": _ratio(int(reached[0].sum()), int(mine.sum())),
+        "weeks_in_work": int(weeks[0]),
+        "counterfactual_weeks_in_work": int(weeks[1]),
+        "additional_weeks_in_work": int(weeks[0]) - int(weeks[1]),
+    }
+
+
+def profile(sim: Simulation) -> dict[str, dict[str, int]]:
+    """Sustained jobs (treated and counterfactual) by the calendar year they were reached."""
+    day = sim.world.week_start.astype("datetime64[D]")
+    years = day.astype("datetime64[Y]").astype(np.int64) + 1970
+    first, last = int(years[0]), int(years[-1])
+    out: dict[str, dict[str, int]] = {}
+    for name, path in (("sustained_jobs", 0), ("counterfactual_sustained_jobs", 1)):
+        week = sim.sustained_week[path]
+        counts = np.bincount(years[week[week >= 0]] - first, minlength=last - first + 1)
+        out[name] = {str(first + i): int(c) for i, c in enumerate(counts)}
+    return out
+
+
+def delivery(sim: Simulation) -> dict[str, Any]:
+    """Who the money reached and how the providers fared: spend kept by each sector (what
+    primes pass down counts for their subcontractors), insolvencies, and the providers'
+    capabilities at the start and the end, weighted by adviser hours."""
+    world, cash = sim.world, sim.cash
+    kept = cash.receipts.sum(axis=0) - cash.passed_on.sum(axis=0)
+    total = float(kept.sum())
+    sector = np.array([p.sector for p in world.scenario.providers])
+    by_sector = {
+        name: float(kept[sector == name].sum()) for name in ("private", "voluntary", "public")
+    }
+    started = world.scenario.providers
+    weight = world.policy.capacity * np.array([p.replaces is None for p in started])
+    out: dict[str, Any] = {
+        "spend_reaching_gbp": {k: round(v, 2) for k, v in by_sector.items()},
+        "voluntary_share": round(by_sector["voluntary"] / total, 6) if total > 0 else None,
+        "subcontractor_share": round(float(kept[world.tier > 0].sum()) / total, 6)
+        if total > 0
+        else None,
+        "providers": int((weight > 0).sum()),
+        "insolvent": len(sim.insolvencies),
+        "insolvent_share": _ratio(len(sim.insolvencies), int((weight > 0).sum())),
+        "below_zero_share": _ratio(
+            int(((cash.history.min(axis=0) < 0) & (weight > 0)).sum()), int((weight > 0).sum())
+        ),
+    }
+    capabilities = sim.capabilities
+    if capabilities is not None:
+        start_innovation = np.array(
+            [0.0 if p.innovation is None else p.innovation.value for p in started]
+        )
+        start_ties = np.full(len(started), capabilities.rules.initial_ties.value)
+        out["innovation_start"] = _weighted(start_innovation, weight)
+        out["innovation_end"] = _weighted(capabilities.innovation, weight)
+        out["ties_start"] = _weighted(start_ties, weight)
+        out["ties_end"] = _weighted(capabilities.ties, weight)
+    return out
+
+
+def _weighted(values: FloatArray, weight: FloatArray) -> float | None:
+    return round(float(np.average(values, weights=weight)), 6) if weight.sum() > 0 else None
 
 
 def _exits(sim: Simulation, events: list[dict[str, int]]) -> list[dict[str, Any]]:

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pbrlab.commissioning.buying import buy
 from pbrlab.engine import outputs, records
 from pbrlab.engine.events import event_table
 from pbrlab.engine.simulate import Progress, Simulation, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
 from pbrlab.io import json_writer, parquet_writer, write_all_or_none
-from pbrlab.market.awards import tender
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.model import Scenario
@@ -66,8 +66,7 @@ def run_scenario(
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise InputError(str(folder), "", "expected a folder for the outputs; found a file")
-    bought = tender(model, label)
-    simulated = model if bought is None else bought.scenario
+    bought, simulated = buy(model, label)
     sim = simulate(build_world(simulated, label), progress)
     stamp = provenance(
         scenario=model.id,

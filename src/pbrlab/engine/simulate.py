@@ -89,6 +89,8 @@ class Simulation:
     organisation: list[str]  # [provider] who holds it at the end (a re-tender may change it)
     started_week: IntArray  # [provider] first week trading (-1: a standby never used)
     retenders: list[dict[str, Any]]  # week, replaces, provider, organisation, bidders, ...
+    work_weeks: IntArray  # [path, participant] weeks ending in work while attached
+    sustained_week: IntArray  # [path, participant] week work_weeks reached a sustained job, or -1
 
     @property
     def size(self) -> int:
@@ -113,6 +115,15 @@ class _Week:
         """This week's segments of the participants at `rows`."""
         index = np.flatnonzero(rows) if isinstance(rows, np.ndarray) else rows
         return Segments(self.active[index], self.start[index], self.end[index])
+
+
+SUSTAINED_JOB_WEEKS = 26
+"""A sustained job, the yardstick every option is measured by whoever pays for what: 26 weeks in
+work (cumulative) within the attachment, the Work Programme's longer job outcome definition
+("for two groups of Jobseeker's Allowance claimants, the measure is six months in paid work",
+Learning and Work Institute, work-programme-record.md 1.4; cumulative across jobs, WPC 2013
+16205.htm para 17) and Restart's 26 weeks ("working 16 hours per week for 26 weeks", DWP
+statistics via Advice Network, work-programme-record.md, Restart)."""
 
 
 def simulate(world: World, progress: Progress | None = None) -> Simulation:
@@ -146,6 +157,8 @@ class _Run:
         self.odds_factor = np.exp(world.policy.judgement_noise * people.judgement)
         self.service = ServiceRecord.empty(n, n_groups, len(world.scenario.providers))
         self.spells = JobLog()
+        self.work_weeks = np.zeros((2, n), np.int64)
+        self.sustained_week = np.full((2, n), -1, np.int64)
         self.payments: list[Priced] = []
         self.deadweight: list[Priced] = []
         n_providers = len(world.scenario.providers)
@@ -263,11 +276,22 @@ class _Run:
             hazards,
         )
         self._record_spells(week.active, week.start, moves.entered[TREATED], moves.left[TREATED])
+        self._count_work(w, week.active, moves.working & week.attached)
         starts = week.active[moves.entered[TREATED] & week.attached]
         self.tally.job_starts(w, people.group[starts], people.provider[starts])
         if self.employers is not None:
             self.employers.record(w, people.provider[starts])
         return moves
+
+    def _count_work(self, w: int, active: IntArray, working: BoolArray) -> None:
+        """The contract-free yardstick every option is measured by: weeks in work while attached
+        on each path, and the week each person's reached a sustained job."""
+        self.work_weeks[:, active] += working
+        reached = (self.work_weeks[:, active] >= SUSTAINED_JOB_WEEKS) & (
+            self.sustained_week[:, active] < 0
+        )
+        for path in (TREATED, COUNTERFACTUAL):
+            self.sustained_week[path, active[reached[path]]] = w
 
     def _pay(self, w: int, week: _Week, moves: Moves) -> None:
         """Both paths through the kernel; attachment fees at referral, service fees while
@@ -418,11 +442,33 @@ class _Run:
         log.append({"provider": gone, "week": w, "moved": int(moved.size)})
         if not moved.size:
             return
-        new = self._rng(TRANSFER_STREAM, w, gone).choice(others, size=moved.size)
+        new = self._successors(w, gone, moved, others, primes)
+        keep = new >= 0  # no one anywhere takes their group: they stay where they are
+        moved, new = moved[keep], new[keep]
         self._move(moved, new)
         finance = world.scenario.finance
         gap = 0 if finance is None else finance.disruption_weeks.value
         self.service_from[moved] = w + 1 + gap
+
+    def _successors(
+        self, w: int, gone: int, moved: IntArray, others: IntArray, primes: BoolArray
+    ) -> IntArray:
+        """Each moved participant's new provider, at random among `others` taking their group
+        (else among the primes anywhere that do; -1 if none does)."""
+        rng = self._rng(TRANSFER_STREAM, w, gone)
+        serves = self.world.serves
+        if serves[others].all():
+            return np.asarray(rng.choice(others, size=moved.size), np.int64)
+        group = self.people.group[moved]
+        new = np.full(moved.size, -1, np.int64)
+        for g in np.unique(group):
+            mine = group == g
+            takers = others[serves[others, g]]
+            if not takers.size:
+                takers = np.flatnonzero(primes & serves[:, g])
+            if takers.size:
+                new[mine] = rng.choice(takers, size=int(mine.sum()))
+        return new
 
     def _retender(self, w: int, gone: int) -> int:
         """With the market plan's `retender`, the commissioner re-tenders an exiting prime's place
@@ -434,7 +480,7 @@ class _Run:
         standby = int(world.standby[gone])
         if plan is None or not plan.retender or standby < 0:
             return -1
-        market = load_market(plan.market)
+        market = load_market(plan.market, plan.overrides)
         area = world.scenario.providers[gone].area
         ids = [o.id for o in market.organisations]
         here = (self.provider_area == self.provider_area[gone]) & self.cash.trading
@@ -661,6 +707,8 @@ class _Run:
             organisation=self.organisation,
             started_week=self.started_week,
             retenders=self.retenders,
+            work_weeks=self.work_weeks,
+            sustained_week=self.sustained_week,
         )
 
 

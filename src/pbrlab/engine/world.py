@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pbrlab.arrays import FloatArray, IntArray
+from pbrlab.arrays import BoolArray, FloatArray, IntArray
+from pbrlab.contracts.designs import TRANSFORMS
 from pbrlab.contracts.load import contract_data, load_contract, parse_contract
 from pbrlab.contracts.model import (
     Contract,
@@ -21,6 +22,7 @@ from pbrlab.contracts.model import (
 )
 from pbrlab.errors import InputError
 from pbrlab.payments.rules import GroupRules, compile_rules, to_day
+from pbrlab.population.cohorts import serves
 from pbrlab.population.employment import TENURE_SPLIT, rate
 from pbrlab.population.referrals import simulated_weeks
 from pbrlab.providers.allocation import Policy, Stakes
@@ -55,6 +57,8 @@ class World:
     payee: IntArray  # [provider] who the commissioner pays: its prime for a subcontractor
     tier: IntArray  # [provider] 0 a prime, 1 an end-to-end subcontractor, 2 a spot specialist
     standby: IntArray  # [provider] the standby that would take its place at a re-tender, or -1
+    serves: BoolArray  # [provider, group] whether it takes the group's referrals
+    value_share: FloatArray  # [provider] its share of its contract's delivery-fee value
 
     @property
     def weeks(self) -> int:
@@ -110,6 +114,13 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         ),
         fixed_cost=_per_provider(scenario, "fixed_cost_per_week") * scenario.scale,
         credit_line=_per_provider(scenario, "credit_line") * scenario.scale,
+        serves=serves(scenario),
+        value_share=np.array(
+            [
+                1.0 if p.contract_value_share is None else p.contract_value_share.value
+                for p in scenario.providers
+            ]
+        ),
     )
 
 
@@ -218,10 +229,14 @@ def _contracts(
 def _with_overrides(scenario: Scenario, name: str) -> Contract:
     """The contract a provider names, with the scenario's overrides for it laid over."""
     changes = scenario.contract_overrides.get(name)
-    if changes is None:
+    designs = [d for d in scenario.contract_designs if d.contract == name]
+    if changes is None and not designs:
         return load_contract(name)
     data, label = contract_data(name)
-    return parse_contract(overlay(data, changes), f"{label} with contract_overrides[{name}]")
+    data = overlay(data, changes or {})
+    for design in designs:
+        data = TRANSFORMS[design.transform](data, design.value.value)
+    return parse_contract(data, f"{label} with the scenario's changes to {name}")
 
 
 def _own_terms(contract: Contract, provider: Provider) -> SubcontractTerms | None:

@@ -41,13 +41,15 @@ class Points:
         return len(self.values)
 
 
-def replicate_seeds(experiment: Experiment) -> list[int]:
-    """The seed of each replicate, the same at every point."""
+def replicate_seeds(experiment: Experiment, point: int = 0) -> list[int]:
+    """The seed of each replicate: the same at every point with common random numbers, else
+    the point's own."""
+    key = () if experiment.common_random_numbers else (point,)
     return [
         int(
-            np.random.SeedSequence(experiment.seed, spawn_key=(REPLICATE_STREAM, r)).generate_state(
-                1, np.uint64
-            )[0]
+            np.random.SeedSequence(
+                experiment.seed, spawn_key=(REPLICATE_STREAM, r, *key)
+            ).generate_state(1, np.uint64)[0]
             >> np.uint64(1)
         )
         for r in range(experiment.replicates)

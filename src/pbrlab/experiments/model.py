@@ -62,6 +62,11 @@ class Factor(Strict):
         "pbrlab.contracts.designs), laid over `contract` as the scenario's contract_overrides",
     )
     contract: str | None = Field(default=None, description="the contract a transform changes")
+    overlay: bool = Field(
+        default=False,
+        description="instead of a path: each option is a partial scenario laid over the whole "
+        "base (tables merge by key, lists of tables by id), as commissioning options are",
+    )
     range: Annotated[list[Number], Field(min_length=2, max_length=2)] | None = None
     distribution: Distribution | None = None
     options: Annotated[list[Any], Field(min_length=1)] | None = None
@@ -75,8 +80,16 @@ class Factor(Strict):
                 (),
                 f"expected exactly one of range, distribution or options; found {given or 'none'}",
             )
-        if (self.path is None) == (self.transform is None):
-            raise FieldError((), "expected exactly one of path or transform")
+        kinds = [k for k in ("path", "transform") if getattr(self, k) is not None]
+        kinds += ["overlay"] if self.overlay else []
+        if len(kinds) != 1:
+            raise FieldError(
+                (), f"expected exactly one of path, transform or overlay; found {kinds or 'none'}"
+            )
+        if self.overlay and (
+            self.options is None or not all(isinstance(o, dict) for o in self.options)
+        ):
+            raise FieldError(("options",), "expected options that are tables for an overlay")
         if self.transform is not None and self.contract is None:
             raise FieldError(("contract",), f"expected the contract that {self.transform} changes")
         if self.range is not None and not self.range[0] < self.range[1]:
@@ -135,6 +148,11 @@ class Experiment(Strict):
         description="the root seed: design sampling and every replicate's seed come from it"
     )
     replicates: Annotated[int, Field(ge=1, le=10_000)] = 1
+    common_random_numbers: bool = Field(
+        default=True,
+        description="replicate r of every point runs with the same seed, so differences between "
+        "points are not blurred by chance (false: every point draws its own seeds)",
+    )
     factors: list[Factor] = Field(
         default_factory=list,
         description="none: a full_factorial design's one point is the base scenario as it is",

@@ -159,6 +159,9 @@ def varied(experiment: Experiment, base: dict[str, Any], values: dict[str, Any],
     data = json.loads(json.dumps(base, default=str))
     designed: dict[str, dict[str, Any]] = {}  # contract -> its data, transformed
     for factor in experiment.factors:
+        if factor.overlay:
+            data = overlay(data, values[factor.name])
+            continue
         if factor.path is not None:
             lay_over(data, factor.path, values[factor.name], experiment.id)
             continue
@@ -181,14 +184,13 @@ def simulate_point(
     experiment: Experiment, base: dict[str, Any], values: dict[str, Any], seed: int
 ) -> dict[str, Any]:
     """One simulation's summary (nothing written)."""
+    from pbrlab.commissioning.buying import buy
     from pbrlab.engine import outputs
     from pbrlab.engine.simulate import simulate
     from pbrlab.engine.world import build_world
-    from pbrlab.market.awards import tender
 
     scenario = varied(experiment, base, values, seed)
-    bought = tender(scenario, experiment.id)
-    simulated = scenario if bought is None else bought.scenario
+    bought, simulated = buy(scenario, experiment.id)
     sim = simulate(build_world(simulated, experiment.id))
     summary = outputs.summary(sim)
     if bought is not None:

@@ -80,7 +80,6 @@ def plan(experiment: Experiment) -> Plan:
 
         base, _ = scenario_data(experiment.base or "")
     design = points(experiment)
-    seeds = replicate_seeds(experiment)
     version = provenance()["pbrlab_version"]
     specs: list[RunSpec] = []
     hashes: dict[str, str] = {}
@@ -91,7 +90,7 @@ def plan(experiment: Experiment) -> Plan:
         except InputError as exc:
             model = "invalid"  # the run will record why
             problems.append(exc)
-        for r, seed in enumerate(seeds):
+        for r, seed in enumerate(replicate_seeds(experiment, i)):
             specs.append(RunSpec(i, r, seed, values, run_key(model, version, i, r, values, seed)))
             hashes[specs[-1].key] = model
     if problems and len(problems) == design.size:  # a mistake in the experiment, not a point
@@ -144,6 +143,36 @@ def sweep(
     return SweepResult(
         experiment, planned.points, len(specs), len(specs) - len(todo), ran, failed, unknown
     )
+
+
+def sweep_all(
+    experiment: Experiment,
+    store_path: str | Path,
+    executor: Executor = "local",
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> None:
+    """Run what the store lacks, for a job that needs every run: failed runs are one clear
+    error naming the first."""
+    result = sweep(experiment, store_path, executor, workers, progress=progress)
+    if result.failed:
+        frame = current_runs(experiment, store_path)
+        first = frame.loc[frame["status"] != "ok", "error"]
+        raise InputError(
+            experiment.id,
+            "",
+            f"{result.failed} runs failed (stored in {store_path}); the first: "
+            f"{first.iloc[0] if len(first) else 'unknown'}",
+        )
+
+
+def current_runs(experiment: Experiment, store_path: str | Path) -> Any:
+    """The current definition's runs (of this design, over this version of the base), in point
+    and replicate order, as a pandas DataFrame."""
+    with Store(store_path, read_only=True) as opened:
+        runs = opened.runs(experiment.id, experiment_hash(experiment))
+        assert runs is not None
+        return runs.order("point, replicate").df()
 
 
 def _crashed(exc: BaseException) -> str:

@@ -17,6 +17,7 @@ from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.load import load_contract
 from pbrlab.contracts.model import Sourced
 from pbrlab.errors import InputError
+from pbrlab.market.consortia import with_consortia
 from pbrlab.market.load import load_market
 from pbrlab.market.model import SECTORS
 from pbrlab.market.procurement import Lots, Round, mean_or_none, procure
@@ -51,7 +52,7 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
     if plan is None:
         return None
     try:
-        market = load_market(plan.market)
+        market = load_market(plan.market, plan.overrides)
     except InputError as exc:
         raise InputError(label, "market.market", f"cannot load {plan.market!r}: {exc}") from None
     if any(p.prime is not None for p in scenario.providers):
@@ -74,7 +75,18 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
             f"expected a [supply_chains] section (spot price and weeks) for the tier-2 "
             f"specialists the {market.id} market's bids name; found none",
         )
+    if plan.places_per_area is not None:
+        scenario = relotted(scenario, plan.places_per_area.value)
     lots = Lots.of(scenario)
+    if plan.consortia:
+        if market.supply_chains is None:
+            raise InputError(
+                label,
+                "market.consortia",
+                f"expected a market with a pool of potential subcontractors ([supply_chains]) "
+                f"to form consortia from; {market.id} has none",
+            )
+        market = with_consortia(market, lots, scenario.seed)
     result = procure(market, lots, scenario.seed)
     providers: list[Provider] = []
     bid_rows: list[int] = []
@@ -121,6 +133,38 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
     providers += standbys
     awarded_scenario = scenario.model_copy(update={"providers": providers})
     return Tender(awarded_scenario, result, np.array(bid_rows, np.int64), signed)
+
+
+def relotted(scenario: Scenario, places: int) -> Scenario:
+    """Smaller lots: `places` places in every area, sharing the area's adviser hours, starting
+    cash and overheads equally, on the terms of its first place."""
+    providers: list[Provider] = []
+    for area in scenario.areas:
+        here = [p for p in scenario.providers if p.area == area.id]
+        hours = sum(p.adviser_hours_per_week.value for p in here)
+        cash = sum(p.starting_cash.value for p in here)
+        overheads = sum(p.fixed_cost_per_week.value for p in here if p.fixed_cost_per_week)
+        note = f"{area.id}'s places' total shared by {places} smaller lots"
+        for k in range(places):
+            providers.append(
+                here[0].model_copy(
+                    update={
+                        "id": f"{area.id}-lot{k + 1}",
+                        "name": f"{area.name}, lot {k + 1} of {places}",
+                        "referral_share": None,
+                        "adviser_hours_per_week": _shared(hours / places, note),
+                        "starting_cash": _shared(cash / places, note),
+                        "fixed_cost_per_week": _shared(overheads / places, note)
+                        if overheads
+                        else None,
+                    }
+                )
+            )
+    return scenario.model_copy(update={"providers": providers})
+
+
+def _shared(value: float, how: str) -> Sourced[float]:
+    return Sourced[float](value=round(value, 6), assumption=how)
 
 
 def _with_chains(

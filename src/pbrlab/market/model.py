@@ -52,6 +52,11 @@ class Organisation(Strict):
         description="its mission: weight on need rather than expected payment (default: the "
         "scenario's behaviour.professional_norm)",
     )
+    areas: list[Identifier] | None = Field(
+        default=None,
+        description="the lots (areas) it bids for: a local organisation bids only at home "
+        "(default: every lot)",
+    )
 
 
 class Weights(Strict):

@@ -187,6 +187,11 @@ def procure(
     bidders = np.flatnonzero(prequalified)
     bidder = np.repeat(bidders, len(lots.areas))
     area = np.tile(np.arange(len(lots.areas)), bidders.size)
+    home = [set(lots.areas if o.areas is None else o.areas) for o in orgs]
+    allowed = np.array(
+        [lots.areas[a] in home[b] for b, a in zip(bidder, area, strict=True)], np.bool_
+    )
+    bidder, area = bidder[allowed], area[allowed]
     rng = np.random.default_rng(
         np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number))
     )
@@ -223,14 +228,20 @@ def _supply_chains(
     rules = market.supply_chains
     if rules is None:
         return None, None, own
-    rng = np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number, 1))
-    )
+    rng = pool_generator(seed, round_number)
     pool = draw_pool(rules.pool, lots.share, rng)
     chains = name_chains(rules, pool, bidder, area, len(market.organisations), rng)
     weight = rules.chain_weight.value
     quality = (1.0 - weight) * own + weight * chain_innovation(chains, pool, bidder.size)
     return pool, chains, quality
+
+
+def pool_generator(seed: int, round_number: int) -> np.random.Generator:
+    """The round's own stream for its pool of potential subcontractors and the chains named
+    from it (so the pool is the same whoever bids)."""
+    return np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number, 1))
+    )
 
 
 def _scores(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pbrlab.arrays import Columns, FloatArray, IntArray
+from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
 from pbrlab.population.employment import TARGETS
 from pbrlab.population.referrals import WeeklyReferrals
 from pbrlab.scenarios.model import Scenario, holds_a_place
@@ -34,12 +34,14 @@ class Cohort(Columns):
 
 @dataclass(frozen=True)
 class Allocation:
-    """Where referrals go: area shares, and each area's providers with their shares."""
+    """Where referrals go: area shares, and each area's providers with their shares and the
+    payment groups each takes."""
 
     area_share: FloatArray
     providers: list[IntArray]
     provider_share: list[FloatArray]
     frailty_shape: FloatArray  # by group
+    serves: BoolArray  # [provider, group]
 
     @classmethod
     def of(cls, scenario: Scenario) -> Allocation:
@@ -58,7 +60,36 @@ class Allocation:
             providers=providers,
             provider_share=shares,
             frailty_shape=np.array([g.frailty_shape.value for g in scenario.groups]),
+            serves=serves(scenario),
         )
+
+
+def serves(scenario: Scenario) -> BoolArray:
+    """[provider, group]: whether the provider takes the group's referrals (default: all)."""
+    ids = [g.id for g in scenario.groups]
+    table = np.ones((len(scenario.providers), len(ids)), np.bool_)
+    for p, provider in enumerate(scenario.providers):
+        if provider.groups is not None:
+            table[p] = [g in provider.groups for g in ids]
+    return table
+
+
+def choose_providers(
+    uniform: FloatArray, group: IntArray, providers: IntArray, share: FloatArray, serves: BoolArray
+) -> IntArray:
+    """Each person's provider among `providers` at random by `share`, among those taking the
+    person's group, from one uniform draw each (as `Generator.choice` draws: with every provider
+    taking every group the result is the same)."""
+    chosen = np.empty(uniform.size, np.int64)
+    for g in np.unique(group):
+        mine = group == g
+        weights = share * serves[providers, g]
+        if not weights.any():
+            raise ValueError(f"no provider takes payment group {g} here")
+        cdf = weights.cumsum()
+        cdf /= cdf[-1]
+        chosen[mine] = providers[cdf.searchsorted(uniform[mine], side="right")]
+    return chosen
 
 
 def week_generator(seed: int, week: int) -> np.random.Generator:
@@ -75,8 +106,12 @@ def draw_week(referrals: WeeklyReferrals, allocation: Allocation, seed: int, wee
     provider = np.empty(n, np.int64)
     for a in np.unique(area):
         here = np.flatnonzero(area == a)
-        provider[here] = rng.choice(
-            allocation.providers[a], size=here.size, p=allocation.provider_share[a]
+        provider[here] = choose_providers(
+            rng.random(here.size),
+            group[here],
+            allocation.providers[a],
+            allocation.provider_share[a],
+            allocation.serves,
         )
     shape = allocation.frailty_shape[group]
     return Cohort(

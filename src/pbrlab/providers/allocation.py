@@ -17,6 +17,11 @@ score covers `(1 − α) × cost_per_hour`. Everyone gets the minimum contact; t
 shared among the funded in proportion to score, at most `full_service_hours` each. At α = 1 all
 are treated alike; at α = 0 only those expected to pay for their adviser's time get more than the
 minimum. Nothing is scripted per group: creaming and parking come out of the stakes and chances.
+
+Where no money rides on whom a provider serves (a grant, an in-house budget: every stake is
+zero) the profit rule says nothing, and a provider with any mission (α > 0) shares its hours
+among its whole caseload alike, as the norm's equal treatment does at α = 1; one with none
+(α = 0) gives the minimum contact and keeps the rest of the money.
 """
 
 from __future__ import annotations
@@ -215,6 +220,10 @@ def _allocate(  # type: ignore[no-untyped-def]
         if value[j] < -1.5:
             continue
         p = provider[active[j]]
+        if total_value[p] <= 0.0 and norm[p] > 0.0:  # no money rides on whom it serves
+            value[j] = 1.0
+            funded[p] += 1.0
+            continue
         score = (1.0 - norm[p]) * value[j] + norm[p] * total_value[p] / count[p]
         if score >= (1.0 - norm[p]) * cost[p] and score > 0.0:
             value[j] = score

@@ -217,6 +217,16 @@ class Provider(Strict):
         description="its mission: weight on need rather than expected payment (default: the "
         "scenario's behaviour.professional_norm)",
     )
+    groups: list[Identifier] | None = Field(
+        default=None,
+        description="the payment groups it takes referrals for (default: every group no service "
+        "claims)",
+    )
+    contract_value_share: Sourced[Fraction] | None = Field(
+        default=None,
+        description="its share of its contract's delivery-fee value, when one contract value "
+        "is a budget shared between providers (default: all of it)",
+    )
 
 
 def holds_a_place(provider: Provider) -> bool:
@@ -239,6 +249,58 @@ class MarketPlan(Strict):
         description="when a prime exits, re-tender its place (on its contract's terms) among "
         "the organisations not holding a place in the area, instead of moving its caseload to "
         "the area's other primes",
+    )
+    places_per_area: Sourced[PositiveInt] | None = Field(
+        default=None,
+        description="smaller lots: tender this many places in every area, sharing the area's "
+        "adviser hours and starting cash equally (default: the places the scenario names)",
+    )
+    consortia: bool = Field(
+        default=False,
+        description="let each area's voluntary organisations (from the market's pool of "
+        "potential subcontractors) bid together, in their own area only, as one consortium",
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="changes laid over the market file (tables merge by key, organisations "
+        "by id): e.g. a lower turnover threshold or other scoring weights",
+    )
+
+
+class ContractDesign(Strict):
+    """A contract's design changed by one number (see `pbrlab.contracts.designs`), after any
+    contract_overrides: e.g. `fixed_share` 0.3 pays 30% of each group's maximum up front."""
+
+    contract: str = Field(min_length=1, description="the contract preset or file changed")
+    transform: Literal["attachment_taper", "fixed_share"]
+    value: Sourced[Fraction]
+
+
+class Service(Strict):
+    """A service commissioned apart from the primes for some payment groups: one provider per
+    area, under one contract (a grant, an in-house budget, ...), sharing the service's national
+    hours, cash and contract value by the areas' referral shares. The primes (and any market
+    tender) serve the groups no service claims; if a service claims every group there are no
+    primes and no tender (see `pbrlab.commissioning.services`)."""
+
+    id: Identifier
+    name: str = Field(min_length=1)
+    groups: list[Identifier] = Field(min_length=1, description="the payment groups it serves")
+    sector: Literal["private", "voluntary", "public"]
+    contract: str = Field(min_length=1, description="a contract preset name or .toml file")
+    adviser_hours_per_week: Sourced[PositiveFloat] = Field(
+        description="the service's adviser hours across all areas, at national scale"
+    )
+    cost_per_hour: Sourced[Money]
+    starting_cash: Sourced[Money] = Field(description="across all areas, at national scale")
+    effectiveness: Sourced[Annotated[StrictFloat, Field(gt=0.0, le=10.0)]] | None = None
+    innovation: Sourced[Fraction] | None = None
+    professional_norm: Sourced[Fraction] | None = None
+    fixed_cost_per_week: Sourced[Money] | None = Field(
+        default=None, description="overheads across all areas, national scale (default 0)"
+    )
+    credit_line: Sourced[Money] | None = Field(
+        default=None, description="across all areas, national scale (default 0)"
     )
 
 
@@ -284,7 +346,8 @@ class Finance(Strict):
 class Relationships(Strict):
     """Innovation and local ties: capabilities that raise a provider's effectiveness over time.
 
-    effectiveness = its own × (1 + ties_weight × ties + innovation_weight × innovation).
+    effectiveness = its own × (1 + ties_weight × ties + innovation_weight × innovation), divided
+    by the same at the baseline ties and innovation (0 unless given).
     Ties with local organisations grow with time alone (money cannot speed them) and are lost
     when a provider exits, which also costs the area's other providers part of theirs (churn
     breaks local trust). Innovation grows only while a provider invests: in surplus and with at
@@ -303,6 +366,14 @@ class Relationships(Strict):
     innovation_decay: Sourced[Fraction] = Field(description="weekly share lost while not investing")
     investment_horizon_weeks: Sourced[PositiveInt]
     innovation_weight: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]]
+    baseline_ties: Sourced[Fraction] | None = Field(
+        default=None,
+        description="ties at which a provider's effectiveness is its own (the multiplier is "
+        "divided by its value there): where a calibrated service effect was measured (default 0)",
+    )
+    baseline_innovation: Sourced[Fraction] | None = Field(
+        default=None, description="innovation at which effectiveness is its own (default 0)"
+    )
 
 
 class SupplyChains(Strict):
@@ -421,6 +492,14 @@ class Scenario(Strict):
         default=None,
         description="spot purchase and ending of subcontracts; needed when a provider is tier 2",
     )
+    contract_designs: list[ContractDesign] = Field(
+        default_factory=list,
+        description="contract designs laid over the contracts the providers hold, in order",
+    )
+    services: list[Service] = Field(
+        default_factory=list,
+        description="services commissioned apart from the primes for some payment groups",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Scenario:
@@ -441,8 +520,15 @@ class Scenario(Strict):
             raise FieldError(
                 ("areas",), f"expected area referral shares adding up to 1; found {total:.6f}"
             )
+        _services_consistent(self.services, groups)
         primes = {p.id: p for p in self.providers if holds_a_place(p)}
         for p, provider in enumerate(self.providers):
+            for group in provider.groups or []:
+                if group not in groups:
+                    raise FieldError(
+                        ("providers", p, "groups"),
+                        f"expected one of the scenario's groups {groups}; found {group!r}",
+                    )
             if provider.area not in areas:
                 raise FieldError(
                     ("providers", p, "area"),
@@ -484,16 +570,58 @@ class Scenario(Strict):
         held = {p.contract for p in self.providers} | (
             {self.market.contract} if self.market else set()
         )
+        held |= {s.contract for s in self.services}
         for name in self.contract_overrides:
             if name not in held:
                 raise FieldError(
                     ("contract_overrides", name),
                     f"expected a contract the providers hold {sorted(held)}; found {name!r}",
                 )
-        served = {p.area for p in self.providers if holds_a_place(p)}
+        for d, design in enumerate(self.contract_designs):
+            if design.contract not in held:
+                raise FieldError(
+                    ("contract_designs", d, "contract"),
+                    f"expected a contract the providers hold {sorted(held)}; found "
+                    f"{design.contract!r}",
+                )
+        if self.services:
+            return self  # areas are served through the services too
         for a, area in enumerate(self.areas):
-            if area.id not in served:
+            taken = {
+                group
+                for p in self.providers
+                if p.area == area.id and holds_a_place(p)
+                for group in (p.groups or groups)
+            }
+            if not taken:
                 raise FieldError(
                     ("areas", a, "id"), f"expected at least one prime provider in area {area.id!r}"
                 )
+            missing = [g for g in groups if g not in taken]
+            if missing:
+                raise FieldError(
+                    ("areas", a, "id"),
+                    f"expected a prime taking every payment group in area {area.id!r}; found "
+                    f"none for {missing}",
+                )
         return self
+
+
+def _services_consistent(services: list[Service], groups: list[str]) -> None:
+    """Known groups, each claimed by one service at most."""
+    ids_not_repeated("services", [s.id for s in services])
+    claimed: dict[str, str] = {}
+    for s, service in enumerate(services):
+        for group in service.groups:
+            if group not in groups:
+                raise FieldError(
+                    ("services", s, "groups"),
+                    f"expected one of the scenario's groups {groups}; found {group!r}",
+                )
+            if group in claimed:
+                raise FieldError(
+                    ("services", s, "groups"),
+                    f"expected each group in one service at most; found {group!r} already in "
+                    f"service {claimed[group]!r}",
+                )
+            claimed[group] = service.id
