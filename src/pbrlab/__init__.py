@@ -26,7 +26,9 @@ __all__ = [
     "PaymentRun",
     "Scenario",
     "SimulationRun",
+    "appraise",
     "compute_ledger",
+    "load_appraisal",
     "load_contract",
     "load_experiment",
     "load_scenario",
@@ -45,6 +47,8 @@ _LAZY = {
     "load_experiment": "pbrlab.experiments.sweep",
     "sweep": "pbrlab.experiments.sweep",
     "read_results": "pbrlab.experiments.store",
+    "load_appraisal": "pbrlab.appraisal.load",
+    "appraise": "pbrlab.appraisal.run",
 }
 
 

@@ -65,3 +65,15 @@ def test_a_scenario_lays_its_overrides_over_the_contract() -> None:
     }
     with pytest.raises(InputError, match=r"contract_overrides\[work-programme-2011\]"):
         build_world(reference(0.001, contract_overrides=bad))
+
+
+def test_a_scenario_names_a_contract_design_as_one_number() -> None:
+    design = {"contract": "work-programme-2011", "transform": "fixed_share",
+              "value": {"value": 0.3, "assumption": "test"}}  # fmt: skip
+    world = build_world(reference(0.001, contract_designs=[design]))
+    data, _ = contract_data("work-programme-2011")
+    fee = world.contracts[0].groups[1].attachment_fee
+    assert fee is not None and world.contracts[0].groups[1].id == "jsa_25_plus"
+    assert fee.value[0] == pytest.approx(0.3 * maximum(group(data)), abs=0.01)
+    with pytest.raises(InputError, match=r"contract_designs\[0\]\.contract: expected a contract"):
+        reference(0.001, contract_designs=[{**design, "contract": "no-such"}])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pbrlab.appraisal.model import Fiscal
 
@@ -181,7 +181,7 @@ DELIVERY_VALUES = (
     "spend_reaching_gbp.voluntary",
     "spend_reaching_gbp.public",
 )
-PROFILE_VALUES = ("sustained_jobs", "counterfactual_sustained_jobs")
+PROFILE_VALUES = ("sustained_jobs", "counterfactual_sustained_jobs", "provider_cash_gbp")
 
 
 def output_paths(groups: list[str], years: list[int]) -> list[str]:
@@ -213,7 +213,8 @@ def group_criteria(values: Values, scale: float, group: str) -> dict[str, float 
 
 
 def profile(values: Values, scale: float, years: list[int]) -> dict[str, dict[str, float | None]]:
-    """Sustained jobs (with and without the programme) by the year they were reached."""
+    """Sustained jobs (with and without the programme) by the year they were reached, and the
+    providers' cash at each year's end (national)."""
     return {
         name: {str(y): _national(values, f"profile.{name}.{y}", scale) for y in years}
         for name in PROFILE_VALUES
@@ -299,3 +300,29 @@ _RULES: dict[str, Rule] = {
     "innovation_growth": lambda v, s, g, f: _growth(v, "innovation"),
     "ties_growth": lambda v, s, g, f: _growth(v, "ties"),
 }
+
+
+def formatted(value: float | None, unit: str) -> str:
+    """A criterion's value as people read it: whole people, percentages, pounds."""
+    if value is None:
+        return "n/a"
+    if unit in ("people", "count"):
+        return f"{value:,.0f}"
+    if unit == "share":
+        return f"{value:.1%}"
+    if unit == "gbp":
+        size = abs(value)
+        if size >= 1e9:
+            return f"£{value / 1e9:,.2f}bn"
+        if size >= 1e6:
+            return f"£{value / 1e6:,.1f}m"
+        return f"£{value:,.0f}"
+    return f"{value:.2f}"
+
+
+def shown(stats: Mapping[str, Any], unit: str) -> str:
+    """A mean with its 90% interval: `mean [low to high]`."""
+    if stats.get("mean") is None:
+        return "n/a"
+    low, high = formatted(stats.get("low"), unit), formatted(stats.get("high"), unit)
+    return f"{formatted(stats['mean'], unit)} [{low} to {high}]"

@@ -17,6 +17,7 @@ import numpy as np
 from pbrlab.appraisal.criteria import (
     CRITERIA,
     GROUP_CRITERIA,
+    PROFILE_VALUES,
     criteria,
     flows,
     group_criteria,
@@ -129,7 +130,7 @@ def compare(
                 name: {
                     str(y): _spread([r["profile"][name][str(y)] for r in mine[o]]) for y in years
                 }
-                for name in ("sustained_jobs", "counterfactual_sustained_jobs")
+                for name in PROFILE_VALUES
             }
             for o in ids
         },

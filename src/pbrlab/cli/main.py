@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.exceptions import TyperException
 
+from pbrlab.cli.appraisal import appraise_command, option_app
 from pbrlab.cli.calibration import calibrate_command, validate_command
 from pbrlab.cli.common import Format, MaxFormat, err, friendly, out
 from pbrlab.cli.experiments import (
@@ -59,6 +60,8 @@ app.add_typer(market_app, name="market")
 export_app = typer.Typer(help="Export a run's outputs in open formats.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
 app.add_typer(results_app, name="results")
+app.command("appraise")(appraise_command)
+app.add_typer(option_app, name="option")
 app.command("sweep")(sweep_command)
 app.command("sensitivity")(sensitivity_command)
 app.command("discover")(discover_command)

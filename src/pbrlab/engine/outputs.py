@@ -196,16 +196,22 @@ def sustained_jobs(sim: Simulation, mine: BoolArray) -> dict[str, Any]:
     }
 
 
-def profile(sim: Simulation) -> dict[str, dict[str, int]]:
-    """Sustained jobs (treated and counterfactual) by the calendar year they were reached."""
+def profile(sim: Simulation) -> dict[str, dict[str, Any]]:
+    """Sustained jobs (treated and counterfactual) by the calendar year they were reached, and
+    the providers' cash together at each year's last week."""
     day = sim.world.week_start.astype("datetime64[D]")
     years = day.astype("datetime64[Y]").astype(np.int64) + 1970
     first, last = int(years[0]), int(years[-1])
-    out: dict[str, dict[str, int]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for name, path in (("sustained_jobs", 0), ("counterfactual_sustained_jobs", 1)):
         week = sim.sustained_week[path]
         counts = np.bincount(years[week[week >= 0]] - first, minlength=last - first + 1)
         out[name] = {str(first + i): int(c) for i, c in enumerate(counts)}
+    balance = sim.cash.history.sum(axis=1)  # all providers' cash at each week's end
+    last_week = np.searchsorted(years, np.arange(first, last + 1), side="right") - 1
+    out["provider_cash_gbp"] = {
+        str(first + i): round(float(balance[w]), 2) for i, w in enumerate(last_week)
+    }
     return out
 
 

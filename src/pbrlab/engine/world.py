@@ -236,7 +236,9 @@ def _with_overrides(scenario: Scenario, name: str) -> Contract:
     data = overlay(data, changes or {})
     for design in designs:
         data = TRANSFORMS[design.transform](data, design.value.value)
-    return parse_contract(data, f"{label} with the scenario's changes to {name}")
+    changed = f"contract_overrides[{name}]" if changes else ""
+    changed += (" and " if changes and designs else "") + ("contract_designs" if designs else "")
+    return parse_contract(data, f"{label} with {changed}")
 
 
 def _own_terms(contract: Contract, provider: Provider) -> SubcontractTerms | None:
