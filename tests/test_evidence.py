@@ -26,6 +26,7 @@ from typing import Any, NamedTuple, get_args
 from pydantic import BaseModel, Field
 from pydantic_core import PydanticUndefined
 
+from pbrlab.appraisal import model as appraisals
 from pbrlab.contracts import model as contracts
 from pbrlab.market import model as market
 from pbrlab.scenarios import model as scenarios
@@ -37,7 +38,12 @@ MARKETS = ("src/pbrlab/market/presets/*.toml",)
 SCENARIOS = ("src/pbrlab/scenarios/presets/*.toml", "scenarios/*.toml")
 EXPERIMENTS = ("src/pbrlab/experiments/presets/*.toml", "experiments/*.toml")
 CALIBRATIONS = ("src/pbrlab/calibration/presets/*.toml",)
-SHIPPED = CONTRACTS + MARKETS + SCENARIOS + EXPERIMENTS + CALIBRATIONS
+APPRAISALS = (
+    "src/pbrlab/appraisal/options/*.toml",
+    "src/pbrlab/appraisal/presets/*.toml",
+    "scenarios/appraisal-*.toml",
+)
+SHIPPED = CONTRACTS + MARKETS + SCENARIOS + EXPERIMENTS + CALIBRATIONS + APPRAISALS
 
 #: A calibration's free parameter gives its `reason` (why free, why that prior range).
 EVIDENCE_KEYS = ("source", "assumption", "evidence", "reason")
@@ -148,6 +154,24 @@ NOT_EVIDENCE = (
         "against cost, not a parameter of the modelled world",
     ),
     NotEvidence(
+        APPRAISALS,
+        "seed",
+        "an appraisal's root seed: any fixed value makes the runs reproducible; every option "
+        "runs with the same replicate seeds",
+    ),
+    NotEvidence(
+        APPRAISALS,
+        "scale",
+        "the share of national volumes each appraisal run simulates: precision against cost "
+        "(`--scale` overrides it; results are reported at national scale)",
+    ),
+    NotEvidence(
+        APPRAISALS,
+        "replicates",
+        "runs per option: precision against cost (`--replicates` overrides it; the report "
+        "flags criteria whose means are not yet stable)",
+    ),
+    NotEvidence(
         EXPERIMENTS,
         "factors.distribution.*",
         "the law an experiment samples a factor from: a question put to the model, not a "
@@ -161,8 +185,14 @@ NOT_EVIDENCE = (
 #: (nothing is then assumed) or to a Sourced value (which carries its own evidence).
 MODEL_DEFAULTS_NOT_EVIDENCE: dict[str, str] = {}
 
-MODEL_ROOTS: tuple[type[BaseModel], ...] = (scenarios.Scenario, contracts.Contract, market.Market)
-MODEL_MODULES: tuple[ModuleType, ...] = (scenarios, contracts, market)
+MODEL_ROOTS: tuple[type[BaseModel], ...] = (
+    scenarios.Scenario,
+    contracts.Contract,
+    market.Market,
+    appraisals.Appraisal,
+    appraisals.OptionFile,
+)
+MODEL_MODULES: tuple[ModuleType, ...] = (scenarios, contracts, market, appraisals)
 #: A field description that states its evidence names a source or an assumption.
 DESCRIBED_EVIDENCE = re.compile(r"assum|source|https?://", re.IGNORECASE)
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from appraisal_files import appraisal, option
 
+from appraisal_files import appraisal, option
 from pbrlab.appraisal.load import leaves, load_appraisal
 from pbrlab.appraisal.model import IN_HOUSE
 from pbrlab.errors import InputError
@@ -35,7 +35,11 @@ def test_in_house_can_be_left_out(tmp_path: Path) -> None:
 
 
 def test_an_option_written_as_a_file_composes_with_a_preset(tmp_path: Path) -> None:
-    option(tmp_path, "mine", '[scenario.behaviour]\nprofessional_norm = { value = 0.9, assumption = "mine" }')  # noqa: E501
+    option(
+        tmp_path,
+        "mine",
+        '[scenario.behaviour]\nprofessional_norm = { value = 0.9, assumption = "mine" }',
+    )
     file = appraisal(tmp_path, '[[options]]\nid = "mixed"\nuse = ["esa-grants", "mine.toml"]')
     mixed = load_appraisal(file).options[0]
     assert mixed.overlay["behaviour"]["professional_norm"]["value"] == 0.9
@@ -61,8 +65,16 @@ def test_an_option_written_as_a_file_composes_with_a_preset(tmp_path: Path) -> N
 def test_bad_appraisal_files_get_one_clear_message(
     tmp_path: Path, options: str, where: str, says: str
 ) -> None:
-    option(tmp_path, "one", '[scenario.behaviour]\nprofessional_norm = { value = 0.5, assumption = "one" }')  # noqa: E501
-    option(tmp_path, "two", '[scenario.behaviour]\nprofessional_norm = { value = 0.7, assumption = "two" }')  # noqa: E501
+    option(
+        tmp_path,
+        "one",
+        '[scenario.behaviour]\nprofessional_norm = { value = 0.5, assumption = "one" }',
+    )
+    option(
+        tmp_path,
+        "two",
+        '[scenario.behaviour]\nprofessional_norm = { value = 0.7, assumption = "two" }',
+    )
     file = appraisal(tmp_path, options)
     with pytest.raises(InputError) as caught:
         load_appraisal(file)

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from appraisal_files import appraisal, option
 
+from appraisal_files import appraisal, option
 from pbrlab import config
 from pbrlab.appraisal.criteria import criteria, group_criteria, profile
 from pbrlab.appraisal.load import load_appraisal

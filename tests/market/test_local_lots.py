@@ -33,7 +33,9 @@ def test_smaller_lots_share_each_areas_hours_and_cash() -> None:
     primes = [p for p in bought.scenario.providers if p.prime is None]
     assert len(primes) == 5 * len(local.areas)
     for area in local.areas:
-        before = sum(p.adviser_hours_per_week.value for p in national.providers if p.area == area.id)
+        before = sum(
+            p.adviser_hours_per_week.value for p in national.providers if p.area == area.id
+        )
         mine = [p for p in primes if p.area == area.id]
         # tier-1 subcontractors take part of a prime's place: count them back in
         subs = [p for p in bought.scenario.providers if p.prime in {m.id for m in mine}
@@ -59,7 +61,9 @@ def test_consortia_bid_only_at_home_and_win_places() -> None:
     national = tender(tendered(PLAN))
     assert national is not None
     sectors = [orgs[b].sector for b in round_.bids.bidder[round_.bids.won]]
-    before = national.round.summary()["contracts_by_sector"]["voluntary"] / national.round.awards.size
+    before = (
+        national.round.summary()["contracts_by_sector"]["voluntary"] / national.round.awards.size
+    )
     assert sectors.count("voluntary") / len(sectors) > before
 
 
