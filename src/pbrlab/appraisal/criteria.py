@@ -156,8 +156,9 @@ GROUP_CRITERIA = (
     "additional_sustained_jobs",
     "sustained_job_rate",
     "parked_share",
-    "cost_gbp",
 )
+"""By group there is no cost: grants, budgets and delivery fees are paid to providers, not for
+people, so a group's share of them would be an allocation rule, not a result."""
 OVERALL_VALUES = (
     "referrals",
     "sustained_jobs",
@@ -208,7 +209,6 @@ def group_criteria(values: Values, scale: float, group: str) -> dict[str, float 
         "additional_sustained_jobs": _national(values, f"{at}.additional_sustained_jobs", scale),
         "sustained_job_rate": values.get(f"{at}.sustained_job_rate"),
         "parked_share": values.get(f"{at}.parked_share"),
-        "cost_gbp": _national(values, f"{at}.spend_gbp.total", scale),
     }
 
 

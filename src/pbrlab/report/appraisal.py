@@ -77,6 +77,7 @@ td[data-mean] { text-align: right; white-space: nowrap; }
 td.better { background: #e6f4ea; }
 td.worse { background: #fdecea; }
 .interval, .unit, .caption, .note { font-size: 0.85em; color: #666; }
+#assumptions td { overflow-wrap: anywhere; }
 .chart { margin: 0.5em 0 2em; }
 """
 
@@ -96,7 +97,7 @@ def report_writers(result: dict[str, Any], out: Path) -> dict[Path, Writer]:
     """Writers of report.html and every chart's SVG and PNG under `out`, for
     `pbrlab.io.write_all_or_none`: everything is rendered first, so a failure writes nothing."""
     specs = {name: chart.to_dict() for name, chart in charts(result).items()}
-    writers = {out / "report.html": _text(page(result, specs))}
+    writers = {out / "report.html": _text(_page(result, specs))}
     for name, spec in specs.items():
         writers[out / "charts" / f"{name}.svg"] = _text(
             vl_convert.vegalite_to_svg(spec, vl_version=VL_VERSION)
@@ -107,7 +108,7 @@ def report_writers(result: dict[str, Any], out: Path) -> dict[Path, Writer]:
     return writers
 
 
-def page(result: dict[str, Any], specs: Mapping[str, dict[str, Any]]) -> str:
+def _page(result: dict[str, Any], specs: Mapping[str, dict[str, Any]]) -> str:
     """The self-contained HTML page: the Vega libraries and every chart's spec inlined."""
     appraisal = result["appraisal"]
     parts = [
@@ -122,8 +123,9 @@ def page(result: dict[str, Any], specs: Mapping[str, dict[str, Any]]) -> str:
         "<h2>Comparison</h2>",
         _table(result, "results", result["options"]),
         f"<h2>Differences from {_e(_name(result, appraisal['reference_option']))}</h2>",
-        "<p class='note'>Paired replicate by replicate (the same seeds); shaded where the 90% "
-        "interval excludes no difference, green when better, red when worse.</p>",
+        "<p class='note'>Paired replicate by replicate (the same seeds). A cell is shaded where "
+        "the 90% interval of the difference lies wholly on one side of zero: green where the "
+        "option is better, red where it is worse.</p>",
         _table(result, "differences", result["options"][1:]),
         _unstable(result),
         "<h2>Charts</h2>",
@@ -193,11 +195,20 @@ def _table(result: dict[str, Any], table: str, options: list[dict[str, Any]]) ->
     return f"<table id='{table}'>{head}{''.join(rows)}</table>"
 
 
-def _cell(stats: Mapping[str, Any], criterion: Mapping[str, Any], table: str, option: str) -> str:
+def _cell(
+    stats: Mapping[str, Any],
+    criterion: Mapping[str, Any],
+    table: str,
+    option: str,
+    group: str | None = None,
+) -> str:
+    """A mean and its interval, with what it is in data-* attributes (for tests and scripts)."""
     difference = table == "differences"
     unit = criterion["unit"]
     show = _signed if difference else formatted
-    shade = _verdict(stats, criterion["better"]) if difference else ""
+    verdict = _verdict(stats, criterion["better"]) if difference else None
+    shade = f" class='{verdict}'" if verdict else ""
+    where = "" if group is None else f" data-group='{_e(group)}'"
     interval = (
         ""
         if stats["mean"] is None
@@ -205,7 +216,7 @@ def _cell(stats: Mapping[str, Any], criterion: Mapping[str, Any], table: str, op
         f"{show(stats['high'], unit)}]</span>"
     )
     return (
-        f"<td class='{shade}' data-table='{table}' data-option='{_e(option)}' "
+        f"<td{shade} data-table='{table}'{where} data-option='{_e(option)}' "
         f"data-criterion='{_e(criterion['id'])}' data-mean='{_repr(stats['mean'])}'>"
         f"{show(stats['mean'], unit)}{interval}</td>"
     )
@@ -220,11 +231,11 @@ def _signed(value: float | None, unit: str) -> str:
     return f"{sign}{100 * size:.1f} pts" if unit == "share" else sign + formatted(size, unit)
 
 
-def _verdict(stats: Mapping[str, Any], better: str) -> str:
+def _verdict(stats: Mapping[str, Any], better: str) -> str | None:
     """'better' or 'worse' when the whole 90% interval of a difference is on one side of 0."""
     low, high = stats["low"], stats["high"]
     if low is None or high is None or low <= 0 <= high:
-        return ""
+        return None
     return "better" if (low > 0) == (better == "higher") else "worse"
 
 
@@ -264,7 +275,7 @@ def _by_group(result: dict[str, Any]) -> str:
         for name in result["by_group"][result["options"][0]["id"]][group]:
             c = criteria[name]
             cells = "".join(
-                _cell(result["by_group"][o["id"]][group][name], c, "by_group", o["id"])
+                _cell(result["by_group"][o["id"]][group][name], c, "by_group", o["id"], group)
                 for o in result["options"]
             )
             rows.append(
@@ -307,7 +318,7 @@ def _outcomes_over_time(result: dict[str, Any]) -> alt.LayerChart:
             for year, stats in by_year.items()
         ]
     title = "Sustained jobs reached in the year (national)"
-    return _over_years(result, rows, title, ",.0f").properties(width=560, height=320)
+    return _over_years(result, rows, title).properties(width=560, height=320)
 
 
 def _cost_against_impact(result: dict[str, Any]) -> alt.LayerChart:
@@ -382,14 +393,12 @@ def _provider_cash(result: dict[str, Any]) -> alt.HConcatChart:
         y=alt.Y("mean:Q", title="Provider insolvencies"), tooltip=_tooltip(",.1f", "option")
     )
     return alt.hconcat(
-        _over_years(result, cash, title, ",.1f").properties(width=420, height=300),
+        _over_years(result, cash, title).properties(width=420, height=300),
         alt.LayerChart(layer=[interval, mean]).properties(width=200, height=300),
     )
 
 
-def _over_years(
-    result: dict[str, Any], rows: list[dict[str, Any]], title: str, number: str
-) -> alt.LayerChart:
+def _over_years(result: dict[str, Any], rows: list[dict[str, Any]], title: str) -> alt.LayerChart:
     """Each option's mean by year as a line in its 90% band; several series are told apart
     by their dashes."""
     dashes = (
@@ -405,11 +414,10 @@ def _over_years(
         y2="high:Q",
         color=_option_colour(result),
     )
-    line = base.mark_line(point=True).encode(
+    line = base.mark_line().encode(
         y=alt.Y("mean:Q", title=title),
         color=_option_colour(result),
         strokeDash=alt.StrokeDash("series:N", title=None, legend=dashes),
-        tooltip=_tooltip(number, "option", "series", "year"),
     )
     return alt.LayerChart(layer=[band, line])
 
