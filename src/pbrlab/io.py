@@ -12,6 +12,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from pbrlab.errors import InputError
+
 
 def write_atomically(path: str | Path, write: Callable[[Path], None]) -> None:
     """Call `write(tmp)` for a temporary file beside `path`, then rename it into place."""
@@ -93,3 +95,14 @@ def _stage(target: Path, write: Callable[[Path], None]) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def write_outputs(writers: dict[Path, Callable[[Path], None]], folder: Path) -> None:
+    """`write_all_or_none` for a command's outputs: a failure is one InputError naming the file,
+    and nothing is replaced."""
+    try:
+        write_all_or_none(writers)
+    except OSError as exc:
+        where = exc.filename or folder
+        problem = f"cannot write the outputs there ({exc.strerror or exc}); nothing was replaced"
+        raise InputError(str(where), "", problem) from None

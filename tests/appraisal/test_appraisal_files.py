@@ -112,3 +112,10 @@ def test_leaves_name_every_value_an_overlay_sets() -> None:
         "services[s].id": "s",
         "services[s].groups": ["a"],
     }
+
+
+def test_every_group_needs_a_fiscal_rate(tmp_path: Path) -> None:
+    file = appraisal(tmp_path, '[[options]]\nid = "a"\nuse = ["in-house"]')
+    file.write_text(file.read_text().replace("ib_is = ", "ib_is_typo = "))
+    with pytest.raises(InputError, match=r"fiscal.benefit_per_week: .*found none for \['ib_is'\]"):
+        load_appraisal(file)

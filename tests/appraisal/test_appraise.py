@@ -118,3 +118,23 @@ def _dig(summary: dict[str, Any], path: str) -> float | None:
             return None
         node = node[part]
     return None if node is None else float(node)
+
+
+def test_an_appraisal_on_a_dask_cluster_gives_the_same_results(tmp_path: Path) -> None:
+    """A real LocalCluster with two workers: the same runs, the same criteria, in any order."""
+    options = '[[options]]\nid = "grants"\nuse = ["esa-grants"]'
+    here = _run(tmp_path, options)
+    there = appraise(
+        load_appraisal(tmp_path / "appraisal.toml"),
+        tmp_path / "dask.duckdb",
+        executor="dask",
+        workers=2,
+    )
+
+    def key(r: dict[str, Any]) -> tuple[str, int]:
+        return (r["option"], r["replicate"])
+
+    assert [r["criteria"] for r in sorted(here["runs"], key=key)] == [
+        r["criteria"] for r in sorted(there["runs"], key=key)
+    ]
+    assert here["results"] == there["results"]

@@ -56,6 +56,16 @@ def test_termination_after_the_years_below_every_level_but_never_the_last_in_an_
     assert decided.terminated == [0, 1, 3]
 
 
+def test_no_termination_leaves_a_group_without_a_provider_in_its_area() -> None:
+    """Provider 1 is the only one in area 0 taking group 1 (the others take group 0 only): it
+    stays, however badly it does, while failing provider 0 goes."""
+    rules = Rules(shift_share=0.0, shift_from_year=99, terminate_after_years=1)
+    below = results([[0.1], [0.1], [0.5], [0.1], [0.1]], [0.3])
+    serves = np.array([[1, 0], [1, 1], [1, 0], [1, 1], [1, 1]], bool)
+    decided = review(below, rules, AREA, np.ones(5, bool), np.zeros(5, np.int64), None, serves)
+    assert decided.terminated == [0, 3]
+
+
 def test_minimum_levels_come_from_the_contract_by_year() -> None:
     contract = load_contract("work-programme-2011")
     groups = [g.id for g in contract.groups]

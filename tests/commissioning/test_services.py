@@ -61,10 +61,10 @@ def test_a_service_for_every_group_replaces_the_primes_and_the_grant_is_paid_in_
     assert bought is None and simulated.market is None
     assert {p.contract for p in simulated.providers} == {"in-house"}
     summary = outputs.summary(simulate(build_world(simulated)))
-    # the budget is paid monthly in arrears over 94 months from June 2011: 93 instalments
-    # fall due by the run's end (31 March 2019), shared by the areas' Jobcentres
+    # the budget is paid monthly in arrears over 93 months from June 2011, the last due on
+    # 1 March 2019, within the run: all of it, shared by the areas' Jobcentres
     assert summary["overall"]["spend_gbp"]["delivery_fee"] == pytest.approx(
-        1_485_000_000 * 0.002 * 93 / 94, rel=1e-6
+        1_485_000_000 * 0.002, rel=1e-6
     )
     assert summary["overall"]["parked_share"] == 0.0  # no one parked: nothing rides on whom
     assert summary["delivery"]["insolvent"] == 0
@@ -125,3 +125,17 @@ def _area_primes(area: str) -> list[str]:
 
     data, _ = scenario_data("work-programme-2011-core")
     return [p["id"] for p in data["providers"] if p["area"] == area]
+
+
+def test_a_prime_may_not_take_a_group_a_service_claims() -> None:
+    option = load_option("esa-grants")[0].scenario
+    prime = _area_primes("cpa01")[0]
+    with pytest.raises(InputError, match="expected groups no service claims; found 'esa_flow'"):
+        reference(0.002, **option, providers=[{"id": prime, "groups": ["esa_flow"]}])
+
+
+def test_with_services_every_unclaimed_group_still_needs_a_prime_in_every_area() -> None:
+    option = load_option("esa-grants")[0].scenario
+    only_young = [{"id": p, "groups": ["jsa_18_24"]} for p in _area_primes("cpa01")]
+    with pytest.raises(InputError, match=r"areas\[cpa01\].id: expected a prime taking every"):
+        reference(0.002, **option, providers=only_young)

@@ -26,6 +26,7 @@ EXPECTED_PRESETS = {
     "restart-2021",
     "grant",
     "fee-for-service",
+    "in-house",
 }
 MAX_COLUMNS = ["group", "attachment_fee", "job_outcome_fee", "sustainment_total", "total"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -72,6 +74,7 @@ def policy(norm: float, capacity: float, cost: float = 10.0, providers: int = 1)
         capacity=np.full(providers, capacity),
         cost_per_hour=np.full(providers, cost),
         effectiveness=np.ones(providers),
+        paid_on_results=np.ones(providers, np.bool_),
     )
 
 
@@ -173,3 +176,18 @@ def test_each_provider_follows_its_own_norm() -> None:
     np.testing.assert_allclose(hours[:4], alone)
     np.testing.assert_allclose(hours[4:], np.full(4, 0.25))
     assert hours[7] > hours[3] and hours[5] < hours[1]
+
+
+@pytest.mark.parametrize(("norm", "expected"), [(0.0, 0.1), (0.5, 0.25)])
+def test_with_nothing_paid_for_outcomes_only_a_mission_buys_more_than_the_minimum(
+    norm: float, expected: float
+) -> None:
+    """A grant or a budget: with any mission the hours are shared alike; with none, only the
+    minimum contact (0.1 here) is given."""
+    entry = np.array([0.01, 0.05, 0.05, 0.001])
+    loads = caseloads(np.array([1, 1, 0, 1]), entry)
+    rule = Policy(**{**policy(norm, 1.0).__dict__, "paid_on_results": np.zeros(1, np.bool_)})
+    nothing = dataclasses.replace(
+        STAKES, outcome_fee=0 * STAKES.outcome_fee, sustainment_fee=0 * STAKES.sustainment_fee
+    )
+    np.testing.assert_allclose(give(loads, nothing, rule), np.full(4, expected))

@@ -73,7 +73,8 @@ CRITERIA = (
         "Participants parked",
         "share",
         "lower",
-        "share of participants given less than the parking threshold of adviser time",
+        "share of participants whose adviser time, averaged over the weeks they could be served, "
+        "stayed under the scenario's parked_below_hours a week",
     ),
     Criterion(
         "cost_gbp",
@@ -147,7 +148,8 @@ CRITERIA = (
         "Growth of local ties",
         "capability",
         "higher",
-        "providers' mean local ties at the end minus at the start (0-1 scale)",
+        "providers' mean local ties at the end minus at the start (weighted by adviser hours; "
+        "0-1 scale)",
     ),
 )
 
@@ -188,7 +190,7 @@ PROFILE_VALUES = ("sustained_jobs", "counterfactual_sustained_jobs", "provider_c
 def output_paths(groups: list[str], years: list[int]) -> list[str]:
     """The summary values each run keeps: everything the criteria are computed from."""
     paths = [f"overall.{v}" for v in OVERALL_VALUES]
-    paths += [f"groups.{g}.{v}" for g in groups for v in OVERALL_VALUES]
+    paths += [f"groups.{g}.{v}" for g in groups for v in OVERALL_VALUES if v != "spend_gbp.total"]
     paths += [f"delivery.{v}" for v in DELIVERY_VALUES]
     paths += [f"profile.{v}.{y}" for v in PROFILE_VALUES for y in years]
     return paths

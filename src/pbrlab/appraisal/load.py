@@ -37,6 +37,9 @@ class ResolvedAppraisal:
     label: str  # the file, for messages
     base: str  # the base scenario, as a path or preset name the runs can read
     options: list[ResolvedOption]  # overlays of the base with the appraisal's common scenario
+    groups: list[str]  # the base scenario's payment groups
+    years: list[int]  # the calendar years it simulates
+    attachment_weeks: int
 
 
 def option_names() -> list[str]:
@@ -60,13 +63,19 @@ def load_appraisal(name_or_file: str | Path) -> ResolvedAppraisal:
     except InputError as exc:
         raise InputError(label, "base", f"cannot load the base scenario: {exc}") from None
     base_data = overlay(base_data, appraisal.scenario)
+    _fiscal_covers(appraisal, [g["id"] for g in base_data.get("groups", [])], label)
     options = list(appraisal.options)
     if appraisal.in_house and not any(o.id == IN_HOUSE for o in options):
         options.append(Option(id=IN_HOUSE, use=[IN_HOUSE]))
     resolved = [_resolve(option, folder, label, appraisal.scenario) for option in options]
     for option in resolved:
         _check(base_data, option, label)
-    return ResolvedAppraisal(appraisal, label, base, resolved)
+    scenario = config.validate(Scenario, base_data, f"{label}, base {base}")
+    years = list(range(scenario.calendar.start.year, scenario.calendar.end.year + 1))
+    groups = [g.id for g in scenario.groups]
+    return ResolvedAppraisal(
+        appraisal, label, base, resolved, groups, years, scenario.attachment_weeks.value
+    )
 
 
 def _resolve(option: Option, folder: Path, label: str, common: dict[str, Any]) -> ResolvedOption:
@@ -114,6 +123,20 @@ def leaves(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
     if isinstance(data, list) and data and all(isinstance(v, dict) and "id" in v for v in data):
         return [leaf for item in data for leaf in leaves(item, f"{prefix}[{item['id']}]")]
     return [(prefix, data)]
+
+
+def _fiscal_covers(appraisal: Appraisal, groups: list[str], label: str) -> None:
+    """A weekly benefit rate for every payment group of the base, and for no other."""
+    rates = list(appraisal.fiscal.benefit_per_week)
+    missing = [g for g in groups if g not in rates]
+    unknown = [g for g in rates if g not in groups]
+    if missing or unknown:
+        found = f"none for {missing}" if missing else f"unknown groups {unknown}"
+        raise InputError(
+            label,
+            "fiscal.benefit_per_week",
+            f"expected a rate for each of the base scenario's groups {groups}; found {found}",
+        )
 
 
 def _check(base: dict[str, Any], option: ResolvedOption, label: str) -> None:

@@ -1,6 +1,6 @@
 """The appraisal language: options as data, and the file that puts them side by side.
 
-An *option* (a TOML file or a shipped preset, `pbrlab appraise --list-options`) is a partial
+An *option* (a TOML file or a shipped preset, `pbrlab option list`) is a partial
 scenario laid over the appraisal's base: it can change the market plan, the contracts, the
 relationships, and buy some payment groups as separate `services` (a grant for sick and disabled
 claimants, an in-house Jobcentre service for everyone). An *appraisal* names the base scenario,
@@ -100,7 +100,10 @@ class Appraisal(Strict):
         description="the scale of every run (counts are reported at national scale)"
     )
     replicates: Annotated[int, Field(ge=2, le=10_000)] = Field(
-        description="runs per option, each with its own seed, the same seeds for every option"
+        default=8,
+        description="runs per option, the same seeds for every option (default 8: in the seed "
+        "appraisal at scale 0.01 six already put the means of sustained jobs, impact and cost "
+        "within 10% at 90% confidence; the report lists any criterion whose mean is not)",
     )
     seed: Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
     common_random_numbers: bool = Field(

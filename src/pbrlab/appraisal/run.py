@@ -29,7 +29,6 @@ from pbrlab.experiments.model import Design, Experiment, Factor
 from pbrlab.experiments.runs import experiment_hash
 from pbrlab.experiments.sweep import Executor, Progress, current_runs, sweep_all
 from pbrlab.provenance import provenance
-from pbrlab.scenarios.load import load_scenario
 
 INTERVAL = (0.05, 0.95)
 """The 90% interval over replicates."""
@@ -40,7 +39,6 @@ STABLE_WITHIN = 0.1
 def experiment_of(resolved: ResolvedAppraisal, scale: float, replicates: int) -> Experiment:
     """The appraisal as an experiment: one factor whose options are the options' overlays."""
     appraisal = resolved.appraisal
-    groups, years = _groups_and_years(resolved.base)
     return Experiment(
         id=appraisal.id,
         name=appraisal.name,
@@ -54,7 +52,7 @@ def experiment_of(resolved: ResolvedAppraisal, scale: float, replicates: int) ->
             Factor(name="option", overlay=True, options=[o.overlay for o in resolved.options])
         ],
         design=Design(kind="full_factorial"),
-        outputs=output_paths(groups, years),
+        outputs=output_paths(resolved.groups, resolved.years),
     )
 
 
@@ -82,7 +80,7 @@ def compare(
     resolved: ResolvedAppraisal, experiment: Experiment, frame: Any, store: str
 ) -> dict[str, Any]:
     """The comparison from stored runs: per run, then mean and 90% interval per option."""
-    groups, years = _groups_and_years(resolved.base)
+    groups, years = resolved.groups, resolved.years
     scale, fiscal = float(experiment.scale or 1.0), resolved.appraisal.fiscal
     runs = []
     for row in frame.to_dict("records"):
@@ -226,6 +224,7 @@ def _definition(resolved: ResolvedAppraisal, experiment: Experiment) -> dict[str
         "seed": a.seed,
         "common_random_numbers": a.common_random_numbers,
         "reference_option": resolved.options[0].id,
+        "attachment_weeks": resolved.attachment_weeks,
     }
 
 
@@ -237,12 +236,6 @@ def _evidence(option: str, path: str, value: dict[str, Any]) -> dict[str, Any]:
         "source": value.get("source"),
         "assumption": value.get("assumption"),
     }
-
-
-def _groups_and_years(base: str) -> tuple[list[str], list[int]]:
-    scenario = load_scenario(base)
-    first, last = scenario.calendar.start.year, scenario.calendar.end.year
-    return [g.id for g in scenario.groups], list(range(first, last + 1))
 
 
 def _number(value: Any) -> float | None:

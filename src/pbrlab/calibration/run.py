@@ -194,6 +194,8 @@ def _sweep(
     workers: int | None,
     progress: Any,
 ) -> None:
+    """Run what the store lacks, reporting progress as this stage's; failed runs are one error."""
+
     def advance(done: int, total: int) -> None:
         if progress is not None:
             progress(Stage(experiment.id, done, total))

@@ -45,7 +45,7 @@ def appraise_command(
     from pbrlab.appraisal.load import load_appraisal
     from pbrlab.appraisal.run import appraise, stability
     from pbrlab.calibration.run import Stage
-    from pbrlab.io import json_writer, write_all_or_none
+    from pbrlab.io import json_writer, write_outputs
 
     if scale is not None and not 0.0 < scale <= 1.0:
         raise InputError("--scale", "", f"expected a fraction in (0, 1]; found {scale}")
@@ -67,12 +67,7 @@ def appraise_command(
 
     writers = report_writers(result, out_dir)
     writers[out_dir / "appraisal.json"] = json_writer(result)
-    try:
-        write_all_or_none(writers)
-    except OSError as exc:
-        where = exc.filename or out_dir
-        problem = f"cannot write the outputs there ({exc.strerror or exc}); nothing was replaced"
-        raise InputError(str(where), "", problem) from None
+    write_outputs(writers, out_dir)
     if format is Format.json:
         print(json.dumps({k: v for k, v in result.items() if k != "runs"}, indent=2))
         return

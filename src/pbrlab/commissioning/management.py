@@ -53,11 +53,13 @@ def review(
     trading: BoolArray,
     streak: IntArray,
     holders: BoolArray | None = None,
+    serves: BoolArray | None = None,
 ) -> Decisions:
     """The commissioner's decisions for one contract at one year-end; updates `streak` (years in
     a row below every minimum level) for the providers under review: the contract's `holders`
-    (default: all) still trading, with referrals. Any trading provider in an area, whatever its
-    contract, counts as someone left to serve it."""
+    (default: all) still trading, with referrals. A provider is terminated only if, for every
+    payment group it takes (`serves[provider, group]`; default: all), a trading provider in its
+    area, whatever its contract, takes that group too."""
     with np.errstate(invalid="ignore", divide="ignore"):
         rate = results.outcomes / results.referrals
     judged = ~np.isnan(results.minimum)
@@ -85,10 +87,12 @@ def review(
     terminated = []
     if rules.terminate_after_years > 0:
         still = np.array(trading, np.bool_)
+        takes = np.ones((trading.size, 1), np.bool_) if serves is None else serves
         for p in np.flatnonzero(reviewed & (streak >= rules.terminate_after_years)):
             still[p] = False
-            if (still & (area == area[p])).any():  # someone must be left to serve the area
-                terminated.append(int(p))
+            left = takes[still & (area == area[p])].any(axis=0)
+            if left[takes[p]].all() and (still & (area == area[p])).any():
+                terminated.append(int(p))  # someone is left to serve each of its groups
             else:
                 still[p] = True
     return Decisions(shifts, terminated)

@@ -11,7 +11,7 @@ dropped.
 
 from __future__ import annotations
 
-from pbrlab.contracts.model import Sourced
+from pbrlab.contracts.model import derived
 from pbrlab.population.referrals import expected_referrals
 from pbrlab.scenarios.model import Area, Provider, Scenario, Service
 
@@ -22,8 +22,7 @@ def commission_services(scenario: Scenario) -> Scenario:
     """The scenario with its services as providers (and no `services` left to expand)."""
     if not scenario.services:
         return scenario
-    claimed = {group for service in scenario.services for group in service.groups}
-    left = [g.id for g in scenario.groups if g.id not in claimed]
+    left = unclaimed(scenario)
     kept = kept_share(scenario, left)
     primes = [_kept(p, left, kept) for p in scenario.providers]
     direct = [_provider(s, area) for s in scenario.services for area in scenario.areas]
@@ -42,23 +41,30 @@ def kept_share(scenario: Scenario, groups: list[str]) -> float:
 
 def _kept(provider: Provider, left: list[str], kept: float) -> Provider:
     """The primes (and their chains) keep the groups no service claims, and the share of their
-    adviser hours, starting cash and overheads that those groups' referrals were (their places
-    were sized for every group)."""
+    adviser hours, starting cash, overheads and credit that those groups' referrals were (their
+    places were sized for every group)."""
     note = f"{kept:.4f} of the place's figure: the share of referrals in the groups it keeps"
     update: dict[str, object] = {
         "groups": provider.groups or left,
-        "adviser_hours_per_week": _shared(provider.adviser_hours_per_week, kept, note),
-        "starting_cash": _shared(provider.starting_cash, kept, note),
+        "adviser_hours_per_week": derived(provider.adviser_hours_per_week.value * kept, note),
+        "starting_cash": derived(provider.starting_cash.value * kept, note),
     }
-    if provider.fixed_cost_per_week is not None:
-        update["fixed_cost_per_week"] = _shared(provider.fixed_cost_per_week, kept, note)
+    for name in ("fixed_cost_per_week", "credit_line"):
+        value = getattr(provider, name)
+        if value is not None:
+            update[name] = derived(value.value * kept, note)
     return provider.model_copy(update=update)
 
 
 def claims_every_group(scenario: Scenario) -> bool:
     """Whether services leave the primes nothing to serve (so no tender is held)."""
+    return bool(scenario.services) and not unclaimed(scenario)
+
+
+def unclaimed(scenario: Scenario) -> list[str]:
+    """The payment groups no service claims: the primes'."""
     claimed = {group for service in scenario.services for group in service.groups}
-    return bool(scenario.services) and claimed >= {g.id for g in scenario.groups}
+    return [g.id for g in scenario.groups if g.id not in claimed]
 
 
 def _provider(service: Service, area: Area) -> Provider:
@@ -71,21 +77,17 @@ def _provider(service: Service, area: Area) -> Provider:
         sector=service.sector,
         contract=service.contract,
         groups=list(service.groups),
-        adviser_hours_per_week=_shared(service.adviser_hours_per_week, share, note),
+        adviser_hours_per_week=derived(service.adviser_hours_per_week.value * share, note),
         cost_per_hour=service.cost_per_hour,
-        starting_cash=_shared(service.starting_cash, share, note),
+        starting_cash=derived(service.starting_cash.value * share, note),
         fixed_cost_per_week=None
         if service.fixed_cost_per_week is None
-        else _shared(service.fixed_cost_per_week, share, note),
+        else derived(service.fixed_cost_per_week.value * share, note),
         credit_line=None
         if service.credit_line is None
-        else _shared(service.credit_line, share, note),
+        else derived(service.credit_line.value * share, note),
         effectiveness=service.effectiveness,
         innovation=service.innovation,
         professional_norm=service.professional_norm,
-        contract_value_share=Sourced[float](value=share, assumption=SHARE_NOTE),
+        contract_value_share=derived(share, SHARE_NOTE),
     )
-
-
-def _shared(total: Sourced[float], share: float, note: str) -> Sourced[float]:
-    return Sourced[float](value=total.value * share, assumption=note)

@@ -111,6 +111,12 @@ class Sourced(Strict, Generic[T]):
         return self
 
 
+def derived(value: float, how: str) -> Sourced[float]:
+    """A number pbrlab derives from others (a share of a total, a tender's result), rounded to
+    six decimals, with how as its assumption."""
+    return Sourced[float](value=round(float(value), 6), assumption=how)
+
+
 ByYear = Sourced[Annotated[list[Money], Field(min_length=1)]]
 """Amounts by contract year of attachment; the last amount applies to later years."""
 

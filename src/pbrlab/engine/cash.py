@@ -20,7 +20,7 @@ import numpy as np
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.payments import Priced
-from pbrlab.engine.world import World
+from pbrlab.engine.world import World, scaled
 from pbrlab.payments.ledger import delivery_schedule, incentive_payments
 from pbrlab.payments.rules import KIND_CODE, to_pennies
 from pbrlab.population.cohorts import Cohort
@@ -83,13 +83,10 @@ class Cash:
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
         self.terms = _SubcontractTerms.of(world)  # each contract's, as lookups
         for c, terms in enumerate(world.contracts):
-            _, due, amount = delivery_schedule(terms)
             for p in np.flatnonzero((world.provider_contract == c) & self.started):
-                share = float(world.value_share[p])
+                _, due, amount = delivery_schedule(scaled(terms, float(world.value_share[p])))
                 for day, pounds in zip(due, amount, strict=True):
-                    self._provider_payment(
-                        PaymentKind.delivery_fee, int(p), int(day), pounds * share
-                    )
+                    self._provider_payment(PaymentKind.delivery_fee, int(p), int(day), pounds)
 
     @classmethod
     def open(cls, world: World, contract: IntArray, people: Cohort, payee: IntArray) -> Cash:

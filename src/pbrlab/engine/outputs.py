@@ -183,16 +183,16 @@ def summary(sim: Simulation) -> dict[str, Any]:
 def sustained_jobs(sim: Simulation, mine: BoolArray) -> dict[str, Any]:
     """The contract-free yardstick (`SUSTAINED_JOB_WEEKS` in work while attached) on both paths:
     sustained jobs and weeks in work, with and without the programme."""
-    reached = sim.sustained_week[:, mine] >= 0
-    weeks = sim.work_weeks[:, mine].sum(axis=1)
+    treated, anyway = (int(n) for n in (sim.sustained_week[:, mine] >= 0).sum(axis=1))
+    weeks, weeks_anyway = (int(n) for n in sim.work_weeks[:, mine].sum(axis=1))
     return {
-        "sustained_jobs": int(reached[0].sum()),
-        "counterfactual_sustained_jobs": int(reached[1].sum()),
-        "additional_sustained_jobs": int(reached[0].sum()) - int(reached[1].sum()),
-        "sustained_job_rate": _ratio(int(reached[0].sum()), int(mine.sum())),
-        "weeks_in_work": int(weeks[0]),
-        "counterfactual_weeks_in_work": int(weeks[1]),
-        "additional_weeks_in_work": int(weeks[0]) - int(weeks[1]),
+        "sustained_jobs": treated,
+        "counterfactual_sustained_jobs": anyway,
+        "additional_sustained_jobs": treated - anyway,
+        "sustained_job_rate": _ratio(treated, int(mine.sum())),
+        "weeks_in_work": weeks,
+        "counterfactual_weeks_in_work": weeks_anyway,
+        "additional_weeks_in_work": weeks - weeks_anyway,
     }
 
 
@@ -217,8 +217,9 @@ def profile(sim: Simulation) -> dict[str, dict[str, Any]]:
 
 def delivery(sim: Simulation) -> dict[str, Any]:
     """Who the money reached and how the providers fared: spend kept by each sector (what
-    primes pass down counts for their subcontractors), insolvencies, and the providers'
-    capabilities at the start and the end, weighted by adviser hours."""
+    primes pass down counts for their subcontractors), insolvencies, and the capabilities of
+    the providers that traded, at the start and the end (an exited provider's ties are gone),
+    weighted by adviser hours. A re-tender's winner counts with its place's start."""
     world, cash = sim.world, sim.cash
     kept = cash.receipts.sum(axis=0) - cash.passed_on.sum(axis=0)
     total = float(kept.sum())
@@ -226,27 +227,28 @@ def delivery(sim: Simulation) -> dict[str, Any]:
     by_sector = {
         name: float(kept[sector == name].sum()) for name in ("private", "voluntary", "public")
     }
-    started = world.scenario.providers
-    weight = world.policy.capacity * np.array([p.replaces is None for p in started])
+    traded = sim.started_week >= 0  # standbys never used by a re-tender did not trade
+    weight = world.policy.capacity * traded
     out: dict[str, Any] = {
         "spend_reaching_gbp": {k: round(v, 2) for k, v in by_sector.items()},
         "voluntary_share": round(by_sector["voluntary"] / total, 6) if total > 0 else None,
         "subcontractor_share": round(float(kept[world.tier > 0].sum()) / total, 6)
         if total > 0
         else None,
-        "providers": int((weight > 0).sum()),
+        "providers": int(traded.sum()),
         "insolvent": len(sim.insolvencies),
-        "insolvent_share": _ratio(len(sim.insolvencies), int((weight > 0).sum())),
+        "insolvent_share": _ratio(len(sim.insolvencies), int(traded.sum())),
         "below_zero_share": _ratio(
-            int(((cash.history.min(axis=0) < 0) & (weight > 0)).sum()), int((weight > 0).sum())
+            int(((cash.history.min(axis=0) < 0) & traded).sum()), int(traded.sum())
         ),
     }
     capabilities = sim.capabilities
     if capabilities is not None:
+        providers = world.scenario.providers
         start_innovation = np.array(
-            [0.0 if p.innovation is None else p.innovation.value for p in started]
+            [0.0 if p.innovation is None else p.innovation.value for p in providers]
         )
-        start_ties = np.full(len(started), capabilities.rules.initial_ties.value)
+        start_ties = np.full(len(providers), capabilities.rules.initial_ties.value)
         out["innovation_start"] = _weighted(start_innovation, weight)
         out["innovation_end"] = _weighted(capabilities.innovation, weight)
         out["ties_start"] = _weighted(start_ties, weight)

@@ -17,7 +17,7 @@ from pbrlab.engine.events import event_table
 from pbrlab.engine.simulate import Progress, Simulation, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
-from pbrlab.io import json_writer, parquet_writer, write_all_or_none
+from pbrlab.io import json_writer, parquet_writer, write_outputs
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.scenarios.load import load_scenario
 from pbrlab.scenarios.model import Scenario
@@ -93,11 +93,6 @@ def run_scenario(
         tables["ledger.parquet"] = records.ledger(sim)
     writers = {folder / name: parquet_writer(table, stamp) for name, table in tables.items()}
     writers[folder / "summary.json"] = json_writer(summary)
-    try:
-        write_all_or_none(writers)
-    except OSError as exc:
-        where = exc.filename or folder
-        problem = f"cannot write the outputs there ({exc.strerror or exc}); nothing was replaced"
-        raise InputError(str(where), "", problem) from None
+    write_outputs(writers, folder)
     files = list(writers)
     return SimulationRun(sim, summary, files)

@@ -24,6 +24,7 @@ from pbrlab.engine.employers import EmployerMatches
 from pbrlab.engine.payments import PaymentBook, Priced, Segments
 from pbrlab.engine.tally import Tally
 from pbrlab.engine.world import World
+from pbrlab.market.consortia import with_consortia
 from pbrlab.market.load import load_market
 from pbrlab.market.procurement import Lots, procure
 from pbrlab.payments.kernel import Caseload, may_pay_later
@@ -481,12 +482,15 @@ class _Run:
         if plan is None or not plan.retender or standby < 0:
             return -1
         market = load_market(plan.market, plan.overrides)
+        every = Lots.of(world.scenario)
+        if plan.consortia:  # the same consortia as at the first tender
+            market = with_consortia(market, every.areas, every.share, world.scenario.seed)
         area = world.scenario.providers[gone].area
         ids = [o.id for o in market.organisations]
         here = (self.provider_area == self.provider_area[gone]) & self.cash.trading
         holding = {self.organisation[p] for p in np.flatnonzero(here)} | {self.organisation[gone]}
         excluded = np.array([i in holding for i in ids])
-        lots = Lots.of(world.scenario).only(area)
+        lots = every.only(area)
         result = procure(market, lots, world.scenario.seed, len(self.retenders) + 1, excluded)
         won = np.flatnonzero(result.bids.won)
         if not won.size:
@@ -548,7 +552,13 @@ class _Run:
             )
             rules_here = _management_rules(world, base)
             decisions = review(
-                results, rules_here, self.provider_area, self.cash.trading, self.streak, holds
+                results,
+                rules_here,
+                self.provider_area,
+                self.cash.trading,
+                self.streak,
+                holds,
+                world.serves,
             )
             for g, worst, best in decisions.shifts:
                 future = np.flatnonzero(

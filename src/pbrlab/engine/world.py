@@ -85,6 +85,7 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
     separation = job_loss * rate(np.array([g.separation_hazard.value for g in groups]))
     later = job_loss * rate(np.array([g.later_separation_hazard.value for g in groups]))
     weekly_earnings = scenario.labour_market.weekly_earnings.value
+    stakes = _stakes(contracts, rules, contract_group, separation, later, weekly_earnings)
     return World(
         scenario=scenario,
         label=label,
@@ -104,8 +105,8 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         rules=rules,
         provider_contract=provider_contract,
         contract_group=contract_group,
-        stakes=_stakes(contracts, rules, contract_group, separation, later, weekly_earnings),
-        policy=_policy(scenario),
+        stakes=stakes,
+        policy=_policy(scenario, _paid_on_results(stakes, provider_contract, len(groups))),
         daily_earnings=weekly_earnings / 7.0,
         payee=_payees(scenario, contracts, provider_contract, label),
         standby=_standbys(scenario),
@@ -197,7 +198,7 @@ def _contracts(
     for provider in scenario.providers:
         if provider.contract not in loaded:
             try:
-                loaded[provider.contract] = _scaled(
+                loaded[provider.contract] = scaled(
                     _with_overrides(scenario, provider.contract), scenario.scale
                 )
             except InputError as exc:
@@ -254,9 +255,9 @@ def _own_terms(contract: Contract, provider: Provider) -> SubcontractTerms | Non
     return terms.model_copy(update=update)
 
 
-def _scaled(contract: Contract, scale: float) -> Contract:
-    """A contract's fixed sums at the simulated scale (payments per participant scale by
-    themselves): a delivery fee's contract value."""
+def scaled(contract: Contract, scale: float) -> Contract:
+    """A contract's fixed sums times `scale` (payments per participant scale by themselves): a
+    delivery fee's contract value, at the simulated scale or for one provider's share."""
     fee = contract.delivery_fee
     if fee is None or scale == 1.0:
         return contract
@@ -331,9 +332,22 @@ def _pad(values: FloatArray, size: int) -> FloatArray:
     return np.asarray(np.r_[values, np.full(size - values.size, values[-1])], np.float64)
 
 
-def _policy(scenario: Scenario) -> Policy:
+def _paid_on_results(stakes: Stakes, provider_contract: IntArray, n_groups: int) -> BoolArray:
+    """[provider] whether its contract pays anything for outcomes (a grant or a budget does
+    not: nothing rides on whom its advisers see)."""
+    pays = np.asarray(
+        (stakes.outcome_fee > 0).any(axis=1)
+        | ((stakes.sustainment_fee > 0).any(axis=1) & (stakes.sustainment_max > 0)),
+        np.bool_,
+    )
+    by_contract: BoolArray = np.asarray(pays.reshape(-1, n_groups).any(axis=1), np.bool_)
+    return np.asarray(by_contract[provider_contract], np.bool_)
+
+
+def _policy(scenario: Scenario, paid_on_results: BoolArray) -> Policy:
     b = scenario.behaviour
     return Policy(
+        paid_on_results=paid_on_results,
         judgement_noise=b.judgement_noise.value,
         professional_norm=np.array(
             [(p.professional_norm or b.professional_norm).value for p in scenario.providers]

@@ -61,7 +61,7 @@ def experiment_hash(experiment: Experiment) -> str:
     """Which definition a stored run belongs to: the experiment and, for a pbrlab model, its base
     scenario's resolved data, so that editing the base makes a new definition. Analyses read
     only the current definition's runs."""
-    text = experiment.model_dump_json()
+    text = experiment.model_dump_json(exclude_defaults=True)  # a new defaulted field: same hash
     if experiment.model == "pbrlab" and experiment.base:
         from pbrlab.scenarios.load import scenario_data
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from pbrlab.arrays import BoolArray, FloatArray, IntArray
 from pbrlab.contracts.load import load_contract
-from pbrlab.contracts.model import Sourced
+from pbrlab.contracts.model import Sourced, derived
 from pbrlab.errors import InputError
 from pbrlab.market.consortia import with_consortia
 from pbrlab.market.load import load_market
@@ -86,7 +86,7 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
                 f"expected a market with a pool of potential subcontractors ([supply_chains]) "
                 f"to form consortia from; {market.id} has none",
             )
-        market = with_consortia(market, lots, scenario.seed)
+        market = with_consortia(market, lots.areas, lots.share, scenario.seed)
     result = procure(market, lots, scenario.seed)
     providers: list[Provider] = []
     bid_rows: list[int] = []
@@ -137,13 +137,14 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
 
 def relotted(scenario: Scenario, places: int) -> Scenario:
     """Smaller lots: `places` places in every area, sharing the area's adviser hours, starting
-    cash and overheads equally, on the terms of its first place."""
+    cash, overheads and credit equally, on the other terms of its first place."""
     providers: list[Provider] = []
     for area in scenario.areas:
         here = [p for p in scenario.providers if p.area == area.id]
         hours = sum(p.adviser_hours_per_week.value for p in here)
         cash = sum(p.starting_cash.value for p in here)
         overheads = sum(p.fixed_cost_per_week.value for p in here if p.fixed_cost_per_week)
+        credit = sum(p.credit_line.value for p in here if p.credit_line)
         note = f"{area.id}'s places' total shared by {places} smaller lots"
         for k in range(places):
             providers.append(
@@ -152,19 +153,16 @@ def relotted(scenario: Scenario, places: int) -> Scenario:
                         "id": f"{area.id}-lot{k + 1}",
                         "name": f"{area.name}, lot {k + 1} of {places}",
                         "referral_share": None,
-                        "adviser_hours_per_week": _shared(hours / places, note),
-                        "starting_cash": _shared(cash / places, note),
-                        "fixed_cost_per_week": _shared(overheads / places, note)
+                        "adviser_hours_per_week": derived(hours / places, note),
+                        "starting_cash": derived(cash / places, note),
+                        "fixed_cost_per_week": derived(overheads / places, note)
                         if overheads
                         else None,
+                        "credit_line": derived(credit / places, note) if credit else None,
                     }
                 )
             )
     return scenario.model_copy(update={"providers": providers})
-
-
-def _shared(value: float, how: str) -> Sourced[float]:
-    return Sourced[float](value=round(value, 6), assumption=how)
 
 
 def _with_chains(
@@ -239,4 +237,4 @@ def _standby(prime: Provider) -> Provider:
 
 
 def _derived(value: float, how: str) -> Sourced[float]:
-    return Sourced[float](value=round(value, 6), assumption=f"derived from {how} in the tender")
+    return derived(value, f"derived from {how} in the tender")

@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from pbrlab.contracts.model import Sourced
+from pbrlab.arrays import FloatArray
+from pbrlab.contracts.model import derived
 from pbrlab.market.model import SECTORS, Market, Organisation
-from pbrlab.market.procurement import Lots, pool_generator
-from pbrlab.market.supply import draw_pool
+from pbrlab.market.supply import draw_pool, pool_generator
 
 
-def with_consortia(market: Market, lots: Lots, seed: int) -> Market:
-    """The market with one consortium per area that has voluntary organisations in its pool."""
+def with_consortia(market: Market, areas: tuple[str, ...], share: FloatArray, seed: int) -> Market:
+    """The market with one consortium per area that has voluntary organisations in its pool,
+    whose members then sit in no bid's supply chain (they bid together instead)."""
     rules = market.supply_chains
     if rules is None:
         return market
-    pool = draw_pool(rules.pool, lots.share, pool_generator(seed, 0))
+    pool = draw_pool(rules.pool, share, pool_generator(seed, 0))
     voluntary = pool.sector == SECTORS.index("voluntary")
     consortia = []
-    for a, area in enumerate(lots.areas):
+    for a, area in enumerate(areas):
         members = np.flatnonzero(voluntary & (pool.area == a))
         if not members.size:
             continue
@@ -37,16 +38,17 @@ def with_consortia(market: Market, lots: Lots, seed: int) -> Market:
                 id=f"{area}-consortium",
                 name=f"Consortium of {members.size} voluntary organisations in {area}",
                 sector="voluntary",
-                turnover_gbp=_derived(pool.turnover[members].sum(), f"the sum {how}"),
-                reserves_gbp=_derived(pool.reserves[members].sum(), f"the sum {how}"),
-                innovation=_derived(pool.innovation[members].mean(), f"the mean {how}"),
-                effectiveness=_derived(pool.effectiveness[members].mean(), f"the mean {how}"),
+                turnover_gbp=derived(pool.turnover[members].sum(), f"the sum {how}"),
+                reserves_gbp=derived(pool.reserves[members].sum(), f"the sum {how}"),
+                innovation=derived(pool.innovation[members].mean(), f"the mean {how}"),
+                effectiveness=derived(pool.effectiveness[members].mean(), f"the mean {how}"),
                 professional_norm=rules.pool.voluntary_professional_norm,
                 areas=[area],
             )
         )
-    return market.model_copy(update={"organisations": [*market.organisations, *consortia]})
-
-
-def _derived(value: float, how: str) -> Sourced[float]:
-    return Sourced[float](value=round(float(value), 6), assumption=how)
+    return market.model_copy(
+        update={
+            "organisations": [*market.organisations, *consortia],
+            "supply_chains": rules.model_copy(update={"consortia": True}),
+        }
+    )

@@ -197,6 +197,11 @@ class SupplyChainRules(Strict):
         "delivery cost"
     )
     matching: Matching
+    consortia: bool = Field(
+        default=False,
+        description="the pool's voluntary organisations bid as one consortium per area and are "
+        "named in no one's chain (set by a scenario's market.consortia)",
+    )
 
 
 class Market(Strict):

@@ -27,12 +27,18 @@ import pyarrow as pa
 
 from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
 from pbrlab.market.model import DRIVERS, PATTERNS, SECTORS, Market
-from pbrlab.market.supply import Chains, Pool, chain_innovation, draw_pool, name_chains, pool_ids
+from pbrlab.market.supply import (
+    PROCUREMENT_STREAM,
+    Chains,
+    Pool,
+    chain_innovation,
+    draw_pool,
+    name_chains,
+    pool_generator,
+    pool_ids,
+)
 from pbrlab.scenarios.model import Scenario, holds_a_place
 from pbrlab.tables import coded
-
-PROCUREMENT_STREAM = 2
-"""Random draws of round r come from SeedSequence(seed, spawn_key=(2, r)): apart from cohorts."""
 
 
 @dataclass(frozen=True)
@@ -234,14 +240,6 @@ def _supply_chains(
     weight = rules.chain_weight.value
     quality = (1.0 - weight) * own + weight * chain_innovation(chains, pool, bidder.size)
     return pool, chains, quality
-
-
-def pool_generator(seed: int, round_number: int) -> np.random.Generator:
-    """The round's own stream for its pool of potential subcontractors and the chains named
-    from it (so the pool is the same whoever bids)."""
-    return np.random.default_rng(
-        np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number, 1))
-    )
 
 
 def _scores(

@@ -19,6 +19,17 @@ from pbrlab.arrays import BoolArray, Columns, FloatArray, IntArray
 from pbrlab.market.matching import Candidates, choose
 from pbrlab.market.model import SECTORS, SubcontractorPool, SupplyChainRules
 
+PROCUREMENT_STREAM = 2
+"""Random draws of round r come from SeedSequence(seed, spawn_key=(2, r)): apart from cohorts."""
+
+
+def pool_generator(seed: int, round_number: int) -> np.random.Generator:
+    """The round's own stream for its pool of potential subcontractors and the chains named
+    from it (so the pool is the same whoever bids)."""
+    return np.random.default_rng(
+        np.random.SeedSequence(seed, spawn_key=(PROCUREMENT_STREAM, round_number, 1))
+    )
+
 
 @dataclass
 class Pool(Columns):
@@ -96,12 +107,14 @@ def name_chains(
     used = rng.random((n_organisations, pool.size))
     value = pool.innovation * pool.effectiveness
     wanted = ((1, rules.tier_1_per_bid.value), (2, rules.tier_2_per_bid.value))
+    # voluntary organisations bidding together as consortia are nobody's subcontractors
+    available = ~((pool.sector == SECTORS.index("voluntary")) & rules.consortia)
     rows: list[tuple[int, int, int, int]] = []
     for b in range(bidder.size):
         candidates = Candidates(value, pool.turnover, known[bidder[b]], used[bidder[b]])
         named = np.zeros(pool.size, np.bool_)
         for tier, count in wanted:
-            here = (pool.area == area[b]) & (pool.tier == tier)
+            here = (pool.area == area[b]) & (pool.tier == tier) & available
             for _ in range(count):
                 match = choose(rules.matching, candidates, here & ~named, rng)
                 if match.supplier < 0:

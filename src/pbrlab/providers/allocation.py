@@ -18,10 +18,10 @@ shared among the funded in proportion to score, at most `full_service_hours` eac
 are treated alike; at α = 0 only those expected to pay for their adviser's time get more than the
 minimum. Nothing is scripted per group: creaming and parking come out of the stakes and chances.
 
-Where no money rides on whom a provider serves (a grant, an in-house budget: every stake is
-zero) the profit rule says nothing, and a provider with any mission (α > 0) shares its hours
-among its whole caseload alike, as the norm's equal treatment does at α = 1; one with none
-(α = 0) gives the minimum contact and keeps the rest of the money.
+Where no money rides on whom a provider serves (its contract, a grant or an in-house budget,
+pays nothing for outcomes) the profit rule says nothing, and a provider with any mission
+(α > 0) shares its hours among its whole caseload alike, as the norm's equal treatment does at
+α = 1; one with none (α = 0) gives the minimum contact and keeps the rest of the money.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class Policy:
     capacity: FloatArray  # [provider] adviser hours a week (already scaled)
     cost_per_hour: FloatArray  # [provider]
     effectiveness: FloatArray  # [provider] multiplier on the service effect
+    paid_on_results: BoolArray  # [provider] its contract pays anything for outcomes
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,7 @@ def allocate(
         policy.capacity,
         policy.cost_per_hour,
         policy.effectiveness,
+        policy.paid_on_results,
         hours,
         record.hours,
         record.weeks,
@@ -190,6 +192,7 @@ def _allocate(  # type: ignore[no-untyped-def]
     capacity,
     cost,
     effectiveness,
+    paid_on_results,
     hours,
     received,
     served_weeks,
@@ -220,7 +223,7 @@ def _allocate(  # type: ignore[no-untyped-def]
         if value[j] < -1.5:
             continue
         p = provider[active[j]]
-        if total_value[p] <= 0.0 and norm[p] > 0.0:  # no money rides on whom it serves
+        if not paid_on_results[p] and norm[p] > 0.0:  # no money rides on whom it serves
             value[j] = 1.0
             funded[p] += 1.0
             continue

@@ -21,7 +21,6 @@ import vl_convert
 from pbrlab.appraisal.criteria import formatted
 from pbrlab.appraisal.run import stability
 from pbrlab.engine.simulate import SUSTAINED_JOB_WEEKS
-from pbrlab.scenarios.load import load_scenario
 
 Chart: TypeAlias = alt.LayerChart | alt.FacetChart | alt.HConcatChart | alt.Chart
 Writer = Callable[[Path], None]
@@ -123,7 +122,7 @@ def _page(result: dict[str, Any], specs: Mapping[str, dict[str, Any]]) -> str:
         "<h2>Comparison</h2>",
         _table(result, "results", result["options"]),
         f"<h2>Differences from {_e(_name(result, appraisal['reference_option']))}</h2>",
-        "<p class='note'>Paired replicate by replicate (the same seeds). A cell is shaded where "
+        f"<p class='note'>{_pairing(appraisal)} A cell is shaded where "
         "the 90% interval of the difference lies wholly on one side of zero: green where the "
         "option is better, red where it is worse.</p>",
         _table(result, "differences", result["options"][1:]),
@@ -142,9 +141,15 @@ def _page(result: dict[str, Any], specs: Mapping[str, dict[str, Any]]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _pairing(appraisal: dict[str, Any]) -> str:
+    if appraisal["common_random_numbers"]:
+        return "Paired replicate by replicate (the same seeds)."
+    return "Replicate by replicate, with independent seeds (so chance adds to the differences)."
+
+
 def _how_to_read(result: dict[str, Any]) -> str:
     a = result["appraisal"]
-    attachment = load_scenario(a["base"]).attachment_weeks.value
+    attachment = a["attachment_weeks"]
     seeds = (
         "Replicates use common random numbers: replicate r of every option has the same seed, "
         "so the same people are referred on the same days into the same economy, and "

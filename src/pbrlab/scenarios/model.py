@@ -510,24 +510,22 @@ class Scenario(Strict):
             ids_not_repeated(name, ids)
         for m, mix in enumerate(self.referrals.mix):
             for group in mix.shares:
-                if group not in groups:
-                    raise FieldError(
-                        ("referrals", "mix", m, "shares", group),
-                        f"expected one of the scenario's groups {groups}; found {group!r}",
-                    )
+                _known(group, groups, ("referrals", "mix", m, "shares", group))
         total = sum(a.referral_share.value for a in self.areas)
         if abs(total - 1.0) > 1e-6:
             raise FieldError(
                 ("areas",), f"expected area referral shares adding up to 1; found {total:.6f}"
             )
-        _services_consistent(self.services, groups)
+        claimed = _services_consistent(self.services, groups)
         primes = {p.id: p for p in self.providers if holds_a_place(p)}
         for p, provider in enumerate(self.providers):
             for group in provider.groups or []:
-                if group not in groups:
+                _known(group, groups, ("providers", p, "groups"))
+                if group in claimed:
                     raise FieldError(
                         ("providers", p, "groups"),
-                        f"expected one of the scenario's groups {groups}; found {group!r}",
+                        f"expected groups no service claims; found {group!r}, which service "
+                        f"{claimed[group]!r} serves",
                     )
             if provider.area not in areas:
                 raise FieldError(
@@ -584,20 +582,21 @@ class Scenario(Strict):
                     f"expected a contract the providers hold {sorted(held)}; found "
                     f"{design.contract!r}",
                 )
-        if self.services:
-            return self  # areas are served through the services too
+        unclaimed = [g for g in groups if g not in claimed]
+        if not unclaimed:
+            return self  # the services serve every group: the primes are not needed
         for a, area in enumerate(self.areas):
             taken = {
                 group
                 for p in self.providers
                 if p.area == area.id and holds_a_place(p)
-                for group in (p.groups or groups)
+                for group in (p.groups or unclaimed)
             }
             if not taken:
                 raise FieldError(
                     ("areas", a, "id"), f"expected at least one prime provider in area {area.id!r}"
                 )
-            missing = [g for g in groups if g not in taken]
+            missing = [g for g in unclaimed if g not in taken]
             if missing:
                 raise FieldError(
                     ("areas", a, "id"),
@@ -607,17 +606,18 @@ class Scenario(Strict):
         return self
 
 
-def _services_consistent(services: list[Service], groups: list[str]) -> None:
-    """Known groups, each claimed by one service at most."""
+def _known(group: str, groups: list[str], where: tuple[str | int, ...]) -> None:
+    if group not in groups:
+        raise FieldError(where, f"expected one of the scenario's groups {groups}; found {group!r}")
+
+
+def _services_consistent(services: list[Service], groups: list[str]) -> dict[str, str]:
+    """Known groups, each claimed by one service at most; the service claiming each group."""
     ids_not_repeated("services", [s.id for s in services])
     claimed: dict[str, str] = {}
     for s, service in enumerate(services):
         for group in service.groups:
-            if group not in groups:
-                raise FieldError(
-                    ("services", s, "groups"),
-                    f"expected one of the scenario's groups {groups}; found {group!r}",
-                )
+            _known(group, groups, ("services", s, "groups"))
             if group in claimed:
                 raise FieldError(
                     ("services", s, "groups"),
@@ -625,3 +625,4 @@ def _services_consistent(services: list[Service], groups: list[str]) -> None:
                     f"service {claimed[group]!r}",
                 )
             claimed[group] = service.id
+    return claimed
