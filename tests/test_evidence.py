@@ -180,10 +180,12 @@ NOT_EVIDENCE = (
 )
 
 
-#: Fields of the contract, scenario and market models whose numeric default needs no evidence
-#: note: "Class.field" -> why. None today: every numeric field is required or defaults to None
-#: (nothing is then assumed) or to a Sourced value (which carries its own evidence).
-MODEL_DEFAULTS_NOT_EVIDENCE: dict[str, str] = {}
+#: Fields of the models whose numeric default needs no evidence note: "Class.field" -> why. The
+#: others are required, default to None (nothing is then assumed) or to a Sourced value.
+MODEL_DEFAULTS_NOT_EVIDENCE: dict[str, str] = {
+    "Appraisal.replicates": "runs per option: a run setting, precision against cost, not a "
+    "parameter of the modelled world (the report flags criteria whose means are not stable)",
+}
 
 MODEL_ROOTS: tuple[type[BaseModel], ...] = (
     scenarios.Scenario,
