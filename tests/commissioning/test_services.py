@@ -3,6 +3,7 @@ how a provider with nothing riding on whom it serves shares its hours."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from pbrlab.engine import outputs
 from pbrlab.engine.simulate import SUSTAINED_JOB_WEEKS, simulate
 from pbrlab.engine.world import build_world
 from pbrlab.errors import InputError
+from pbrlab.payments.engine import compute_ledger
 from variants import assumed, reference
 
 ESA = ["esa_volunteers", "esa_flow", "esa_ex_ib", "ib_is"]
@@ -52,7 +54,11 @@ def test_primes_keep_the_share_of_hours_their_groups_referrals_were() -> None:
     assert sum(p.adviser_hours_per_week.value for p in primes) == pytest.approx(before * kept)
     specialists = [p for p in expanded.providers if p.contract == "grant"]
     assert sum(p.adviser_hours_per_week.value for p in specialists) == pytest.approx(36060.0)
-    assert sum(p.contract_value_share.value for p in specialists) == pytest.approx(1.0)
+    world = build_world(expanded)
+    grant = np.array([p.contract == "grant" for p in expanded.providers])
+    assert world.value_share[grant].sum() == pytest.approx(1.0)  # one budget, shared by hours
+    area = [a.referral_share.value for a in expanded.areas]
+    assert world.value_share[grant] == pytest.approx(area, rel=1e-6)
 
 
 def test_a_service_for_every_group_replaces_the_primes_and_the_grant_is_paid_in_full() -> None:
@@ -139,3 +145,25 @@ def test_with_services_every_unclaimed_group_still_needs_a_prime_in_every_area()
     only_young = [{"id": p, "groups": ["jsa_18_24"]} for p in _area_primes("cpa01")]
     with pytest.raises(InputError, match=r"areas\[cpa01\].id: expected a prime taking every"):
         reference(0.002, **option, providers=only_young)
+
+
+def test_a_delivery_fee_budget_is_shared_by_the_primes_hours() -> None:
+    """The hybrid option: 30% of GBP2.6bn paid over 70 months to the primes in proportion to
+    their adviser hours (none to subcontractors), every per-participant payment at 70%."""
+    _, simulated = buy(with_option("hybrid-delivery-fee"))
+    world = build_world(simulated)
+    primes = np.array([p.prime is None and p.replaces is None for p in simulated.providers])
+    hours = np.array([p.adviser_hours_per_week.value for p in simulated.providers])
+    assert world.value_share[primes] == pytest.approx(hours[primes] / hours[primes].sum())
+    assert (world.value_share[~primes] == 0).all()
+    summary = outputs.summary(simulate(build_world(simulated)))
+    fee = summary["overall"]["spend_gbp"]["delivery_fee"]
+    assert fee == pytest.approx(0.3 * 2_600_000_000 * 0.002, rel=1e-6)  # all 70 due by 2019
+
+
+def test_the_ledger_of_records_refuses_a_budget_it_cannot_share() -> None:
+    example = Path(__file__).parents[2] / "src" / "pbrlab" / "examples" / "work-programme-small"
+    with pytest.raises(InputError, match=r"delivery_fee\.per: expected 'provider'"):
+        compute_ledger(
+            example / "participants.csv", example / "spells.csv", "in-house", "2014-03-31"
+        )

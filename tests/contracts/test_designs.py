@@ -77,3 +77,17 @@ def test_a_scenario_names_a_contract_design_as_one_number() -> None:
     assert fee.value[0] == pytest.approx(0.3 * maximum(group(data)), abs=0.01)
     with pytest.raises(InputError, match=r"contract_designs\[0\]\.contract: expected a contract"):
         reference(0.001, contract_designs=[{**design, "contract": "no-such"}])
+
+
+def test_the_results_share_scales_every_payment_per_participant() -> None:
+    from pbrlab.contracts.designs import results_share
+
+    data, _ = contract_data("work-programme-2011")
+    after = group(results_share(data, 0.7))
+    before = group(data)
+    assert after["attachment_fee"]["value"] == pytest.approx([280, 210, 140, 0])
+    for part in ("job_outcome", "sustainment"):
+        assert after[part]["fee"]["value"][0] == pytest.approx(
+            0.7 * before[part]["fee"]["value"][0], abs=0.01
+        )
+    assert maximum(after) == pytest.approx(0.7 * maximum(before), abs=1.0)

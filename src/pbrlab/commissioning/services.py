@@ -89,5 +89,4 @@ def _provider(service: Service, area: Area) -> Provider:
         effectiveness=service.effectiveness,
         innovation=service.innovation,
         professional_norm=service.professional_norm,
-        contract_value_share=derived(share, SHARE_NOTE),
     )

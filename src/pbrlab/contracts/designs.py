@@ -7,6 +7,9 @@
   fee + every sustainment payment) stays the same, and a share s of it becomes the first-year
   attachment fee; outcome and sustainment fees are scaled together to pay the rest (s = 0:
   outcomes only, as the critique's strongest form of payment by results).
+- `results_share` r: every payment per participant (attachment, job outcome, sustainment) × r,
+  for a hybrid whose delivery fee (a contract override) pays the rest up front whatever the
+  volumes (the Work and Health Programme's 30% delivery fee: r = 0.7).
 
 Both keep each group's other terms. Applied in the experiment's factor order: fix the share
 first, then the taper shapes the later years.
@@ -64,9 +67,21 @@ def fixed_share(data: dict[str, Any], share: float) -> dict[str, Any]:
     return changed
 
 
+def results_share(data: dict[str, Any], share: float) -> dict[str, Any]:
+    changed = copy.deepcopy(data)
+    for group in changed["groups"]:
+        paid = [(group.get(part) or {}).get("fee") for part in ("job_outcome", "sustainment")]
+        for fee in [group.get("attachment_fee"), *paid]:
+            if fee is not None:
+                fee["value"] = [round(float(v) * share, 2) for v in fee["value"]]
+                _note(fee, f"results share {share:g} of the per-participant fee")
+    return changed
+
+
 TRANSFORMS: dict[str, Callable[[dict[str, Any], float], dict[str, Any]]] = {
     "attachment_taper": attachment_taper,
     "fixed_share": fixed_share,
+    "results_share": results_share,
 }
 
 

@@ -189,12 +189,19 @@ class PaymentGroup(Strict):
 
 
 class DeliveryFee(Strict):
-    """A fixed fee per provider contract, paid monthly in arrears (WHP delivery fee, grants)."""
+    """A fixed fee paid monthly in arrears (WHP delivery fee, grants, budgets): `share` of
+    `contract_value`, per provider contract, or for a budget shared by all of them."""
 
     contract_value: Sourced[Money]
     share: Sourced[Fraction]
     months: Sourced[PositiveInt]
     start_date: dt.date
+    per: Literal["provider", "budget"] = Field(
+        default="provider",
+        description="provider: every provider holding the contract is paid it in full; budget: "
+        "the value is one budget for all of them, each prime paid the share its adviser hours "
+        "are of theirs (in simulation only: the batch ledger has no hours)",
+    )
 
 
 class Incentive(Strict):

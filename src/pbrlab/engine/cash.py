@@ -83,7 +83,8 @@ class Cash:
         self.provider_level: list[tuple[int, int, int, float]] = []  # kind, provider, due, amount
         self.terms = _SubcontractTerms.of(world)  # each contract's, as lookups
         for c, terms in enumerate(world.contracts):
-            for p in np.flatnonzero((world.provider_contract == c) & self.started):
+            paid = (world.provider_contract == c) & self.started & (world.value_share > 0)
+            for p in np.flatnonzero(paid):
                 _, due, amount = delivery_schedule(scaled(terms, float(world.value_share[p])))
                 for day, pounds in zip(due, amount, strict=True):
                     self._provider_payment(PaymentKind.delivery_fee, int(p), int(day), pounds)

@@ -27,7 +27,7 @@ from pbrlab.population.employment import TENURE_SPLIT, rate
 from pbrlab.population.referrals import simulated_weeks
 from pbrlab.providers.allocation import Policy, Stakes
 from pbrlab.scenarios.load import overlay
-from pbrlab.scenarios.model import Provider, Scenario
+from pbrlab.scenarios.model import Provider, Scenario, holds_a_place
 
 
 @dataclass(frozen=True)
@@ -116,12 +116,7 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
         fixed_cost=_per_provider(scenario, "fixed_cost_per_week") * scenario.scale,
         credit_line=_per_provider(scenario, "credit_line") * scenario.scale,
         serves=serves(scenario),
-        value_share=np.array(
-            [
-                1.0 if p.contract_value_share is None else p.contract_value_share.value
-                for p in scenario.providers
-            ]
-        ),
+        value_share=_value_shares(scenario, contracts, provider_contract, base),
     )
 
 
@@ -330,6 +325,26 @@ def _weeks_to_outcome(contract: Contract, group: int, weekly_earnings: float) ->
 
 def _pad(values: FloatArray, size: int) -> FloatArray:
     return np.asarray(np.r_[values, np.full(size - values.size, values[-1])], np.float64)
+
+
+def _value_shares(
+    scenario: Scenario, contracts: list[Contract], provider_contract: IntArray, base: IntArray
+) -> FloatArray:
+    """[provider] the share of its contract's delivery-fee value it is paid: all of it for a
+    fee per provider; for a budget, the share its adviser hours are of the hours of all the
+    primes holding the contract from the start (subcontractors and standbys get none)."""
+    shares = np.ones(len(scenario.providers))
+    hours = np.array([p.adviser_hours_per_week.value for p in scenario.providers])
+    holds = base[provider_contract]
+    for c, contract in enumerate(contracts):
+        fee = contract.delivery_fee
+        if fee is None or fee.per != "budget" or base[c] != c:
+            continue
+        mine = holds == c
+        primes = mine & np.array([holds_a_place(p) for p in scenario.providers])
+        shares[mine] = 0.0
+        shares[primes] = hours[primes] / hours[primes].sum()
+    return shares
 
 
 def _paid_on_results(stakes: Stakes, provider_contract: IntArray, n_groups: int) -> BoolArray:

@@ -56,7 +56,7 @@ class Factor(Strict):
     path: str | None = Field(
         default=None, min_length=1, description="where the value goes in the base scenario"
     )
-    transform: Literal["attachment_taper", "fixed_share"] | None = Field(
+    transform: Literal["attachment_taper", "fixed_share", "results_share"] | None = Field(
         default=None,
         description="instead of a path: a contract design the value sets (see "
         "pbrlab.contracts.designs), laid over `contract` as the scenario's contract_overrides",

@@ -24,6 +24,7 @@ from pbrlab.contracts.model import (
     SubcontractTerms,
     WeeksInWork,
 )
+from pbrlab.errors import InputError
 from pbrlab.payments.kernel import Caseload, Events, KernelState, advance, periodic_events, price
 from pbrlab.payments.records import Participants, Spells
 from pbrlab.payments.rules import (
@@ -280,6 +281,13 @@ def _provider_payments(
 ) -> list[Rows]:
     out = []
     providers = np.unique(participants.provider)
+    if contract.delivery_fee is not None and contract.delivery_fee.per == "budget":
+        raise InputError(
+            contract.id,
+            "delivery_fee.per",
+            "expected 'provider' for the ledger of records: a budget is shared by the providers' "
+            "adviser hours, which only a simulation has (pbrlab run); found 'budget'",
+        )
     if contract.delivery_fee is not None and providers.size:
         months, due, amount = delivery_schedule(contract)
         months, due, amount = months[due <= as_of], due[due <= as_of], amount[due <= as_of]

@@ -222,11 +222,6 @@ class Provider(Strict):
         description="the payment groups it takes referrals for (default: every group no service "
         "claims)",
     )
-    contract_value_share: Sourced[Fraction] | None = Field(
-        default=None,
-        description="its share of its contract's delivery-fee value, when one contract value "
-        "is a budget shared between providers (default: all of it)",
-    )
 
 
 def holds_a_place(provider: Provider) -> bool:
@@ -269,10 +264,11 @@ class MarketPlan(Strict):
 
 class ContractDesign(Strict):
     """A contract's design changed by one number (see `pbrlab.contracts.designs`), after any
-    contract_overrides: e.g. `fixed_share` 0.3 pays 30% of each group's maximum up front."""
+    contract_overrides: e.g. `fixed_share` 0.3 pays 30% of each group's maximum up front, and
+    `results_share` 0.7 keeps 70% of every payment per participant (beside a delivery fee)."""
 
     contract: str = Field(min_length=1, description="the contract preset or file changed")
-    transform: Literal["attachment_taper", "fixed_share"]
+    transform: Literal["attachment_taper", "fixed_share", "results_share"]
     value: Sourced[Fraction]
 
 
