@@ -107,3 +107,24 @@ def test_ties_lost_at_an_exit_cost_the_area_outcomes_afterwards(seed: int) -> No
         e["provider"] for e in broken.insolvencies
     ]
     assert affected_outcomes(broken, kept) <= affected_outcomes(kept, kept) - 10
+
+
+def test_short_contract_terms_leave_less_time_worth_investing_in() -> None:
+    """Providers invest only with a year of the current term ahead (renewal is not assured):
+    with one-year terms only in each term's first week, with three-year terms in the first two
+    years of each, with one term for the whole referral period until its last year."""
+    start = {"innovation_growth": 0.01, "innovation_decay": 0.01}
+    data, _ = scenario_data("work-programme-2011-core")
+    seeded = [{"id": p["id"], "innovation": assumed(0.5)} for p in data["providers"]]
+
+    def innovation(weeks: int | None) -> float:
+        term = {} if weeks is None else {"contract_weeks": weeks}
+        run = simulate(
+            build_world(reference(0.002, providers=seeded, **relationships(**start, **term)))
+        )
+        assert run.capabilities is not None
+        return float(run.capabilities.innovation.mean())
+
+    whole, three_years, one_year = innovation(None), innovation(156), innovation(52)
+    assert whole > three_years > one_year
+    assert one_year < 0.25  # decayed from 0.5: almost never investing

@@ -6,8 +6,8 @@ to the same at the baseline capabilities (where a calibrated service effect was 
 Ties grow with time alone while a provider trades; money cannot speed them. When a provider
 exits its ties are gone, and the area's other providers lose `churn_loss` of theirs (local
 services and employers trust the programme less). Innovation grows only while a provider invests
-(its cash above its opening balance, with at least `investment_horizon_weeks` of referrals ahead)
-and decays otherwise.
+(its cash above its opening balance, with at least `investment_horizon_weeks` of referrals ahead
+in its current contract term) and decays otherwise.
 """
 
 from __future__ import annotations
@@ -39,9 +39,16 @@ class Capabilities:
             np.float64,
         )
 
-    def week(self, trading: BoolArray, in_surplus: BoolArray, weeks_ahead: int) -> None:
-        """Ties grow while trading; innovation grows while investing, else decays."""
+    def week(
+        self, trading: BoolArray, in_surplus: BoolArray, week: int, referral_weeks: int
+    ) -> None:
+        """Ties grow while trading; innovation grows while investing (in surplus, with enough of
+        the referrals ahead in the current contract term), else decays."""
         r = self.rules
+        weeks_ahead = referral_weeks - week
+        if r.contract_weeks is not None:
+            term = r.contract_weeks.value
+            weeks_ahead = min(weeks_ahead, term - week % term)
         self.ties = np.where(trading, self.ties + r.tie_growth.value * (1.0 - self.ties), self.ties)
         investing = trading & in_surplus & (weeks_ahead >= r.investment_horizon_weeks.value)
         grown = self.innovation + r.innovation_growth.value * (1.0 - self.innovation)

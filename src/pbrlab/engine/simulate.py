@@ -317,7 +317,7 @@ class _Run:
         self._review(w)
         if self.capabilities is not None:
             surplus = self.cash.balance > self.cash.opening
-            self.capabilities.week(self.cash.trading, surplus, self.referral_weeks - w)
+            self.capabilities.week(self.cash.trading, surplus, w, self.referral_weeks)
 
     def _review_employers(self, w: int) -> None:
         """Once a year employers' choices among providers are renewed (see engine.employers)."""

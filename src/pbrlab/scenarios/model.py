@@ -362,6 +362,13 @@ class Relationships(Strict):
     innovation_decay: Sourced[Fraction] = Field(description="weekly share lost while not investing")
     investment_horizon_weeks: Sourced[PositiveInt]
     innovation_weight: Sourced[Annotated[StrictFloat, Field(ge=0.0, le=10.0)]]
+    contract_weeks: Sourced[PositiveInt] | None = Field(
+        default=None,
+        description="the length of each contract term from the calendar's start: providers "
+        "count referrals ahead only to the end of the current term (renewal is not assured), "
+        "so short terms leave less time worth investing in (default: the whole referral "
+        "period is one term, as the Work Programme's five-year contracts)",
+    )
     baseline_ties: Sourced[Fraction] | None = Field(
         default=None,
         description="ties at which a provider's effectiveness is its own (the multiplier is "
