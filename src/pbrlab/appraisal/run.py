@@ -154,13 +154,14 @@ def compare(
 
 
 def assumptions(resolved: ResolvedAppraisal) -> list[dict[str, Any]]:
-    """Every number the appraisal sets, with its evidence: the options' overlays (which include
-    the appraisal's shared scenario) and the fiscal parameters. The base scenario's own
-    evidence is in its file (`pbrlab scenario show`)."""
-    rows = []
+    """Every number the appraisal sets, with its evidence: the shared scenario's once, each
+    option's own changes, and the fiscal parameters. The base scenario's own evidence is in its
+    file (`pbrlab scenario show`)."""
+    shared = dict(leaves(resolved.appraisal.scenario))
+    rows = [_evidence("all", f"scenario.{p}", v) for p, v in shared.items() if _sourced(v)]
     for option in resolved.options:
         for path, value in leaves(option.overlay):
-            if isinstance(value, dict) and "value" in value:
+            if _sourced(value) and shared.get(path) != value:
                 rows.append(_evidence(option.id, f"scenario.{path}", value))
     fiscal = resolved.appraisal.fiscal
     for group, benefit in fiscal.benefit_per_week.items():
@@ -226,6 +227,10 @@ def _definition(resolved: ResolvedAppraisal, experiment: Experiment) -> dict[str
         "reference_option": resolved.options[0].id,
         "attachment_weeks": resolved.attachment_weeks,
     }
+
+
+def _sourced(value: Any) -> bool:
+    return isinstance(value, dict) and "value" in value
 
 
 def _evidence(option: str, path: str, value: dict[str, Any]) -> dict[str, Any]:
