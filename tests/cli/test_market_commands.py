@@ -77,3 +77,16 @@ def test_weights_that_do_not_add_up_are_named(tmp_path: Path) -> None:
     one_line_error(
         pbrlab("validate", str(bad)), "bad.toml", "procurement.weights", "adding up to 1"
     )
+
+
+def test_procure_holds_the_scenarios_smaller_lots_and_consortia(tmp_path: Path) -> None:
+    local = tmp_path / "local.toml"
+    local.write_text(
+        'extends = "work-programme-2011"\nid = "local"\nname = "local"\n[market]\n'
+        'places_per_area = { value = 5, assumption = "five lots an area" }\nconsortia = true\n'
+    )
+    result = pbrlab("procure", "--scenario", str(local), "--format", "json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["contracts"] == 5 * 18
+    assert summary["bidders"] == 35 + 18  # the framework and one consortium per area

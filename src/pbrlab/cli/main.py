@@ -31,10 +31,10 @@ from pbrlab.contracts.maximum import maximum_payments
 from pbrlab.contracts.model import Contract
 from pbrlab.errors import InputError
 from pbrlab.io import json_writer, write_atomically, write_parquet
+from pbrlab.market.awards import tender_round
 from pbrlab.market.load import load_market
 from pbrlab.market.load import preset_names as market_presets
 from pbrlab.market.model import Market
-from pbrlab.market.procurement import Lots, procure
 from pbrlab.payments.engine import PaymentRun, run_payments
 from pbrlab.provenance import model_hash, provenance
 from pbrlab.report.ocds import release_package
@@ -296,13 +296,15 @@ def market_procure(
     ] = None,
     format: Annotated[Format, typer.Option()] = Format.table,
 ) -> None:
-    """Run a procurement round: who bids, who wins, and how far promises outrun performance."""
-    model, tendered = load_market(market), load_scenario(scenario)
+    """Run a procurement round: who bids, who wins, and how far promises outrun performance
+    (with the scenario's smaller lots, consortia and market overrides, if its plan has them)."""
+    tendered = load_scenario(scenario)
+    plan = tendered.market
+    model = load_market(market, None if plan is None else plan.overrides)
     if seed is not None and not 0 <= seed < 2**63:
         raise InputError("--seed", "", f"expected a whole number from 0 to 2**63 - 1; found {seed}")
     chosen = tendered.seed if seed is None else seed
-    lots = Lots.of(tendered)
-    result = procure(model, lots, chosen)
+    _, lots, result = tender_round(tendered, model, chosen, scenario)
     stamp = provenance(
         market=model.id, market_hash=model_hash(model), scenario=scenario, seed=str(chosen)
     )
@@ -319,7 +321,7 @@ def market_procure(
         table.add_column(name, justify="left" if name in {"area", "winner", "sector"} else "right")
     won = result.awards
     for i in range(won.size):
-        org = model.organisations[int(won.bidder[i])]
+        org = result.market.organisations[int(won.bidder[i])]
         table.add_row(
             lots.areas[int(won.area[i])],
             org.id,

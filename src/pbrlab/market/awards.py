@@ -19,7 +19,7 @@ from pbrlab.contracts.model import Sourced, derived
 from pbrlab.errors import InputError
 from pbrlab.market.consortia import with_consortia
 from pbrlab.market.load import load_market
-from pbrlab.market.model import SECTORS
+from pbrlab.market.model import SECTORS, Market
 from pbrlab.market.procurement import Lots, Round, mean_or_none, procure
 from pbrlab.market.supply import first_claims, pool_ids
 from pbrlab.scenarios.model import Provider, Scenario, holds_a_place
@@ -75,19 +75,8 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
             f"expected a [supply_chains] section (spot price and weeks) for the tier-2 "
             f"specialists the {market.id} market's bids name; found none",
         )
-    if plan.places_per_area is not None:
-        scenario = relotted(scenario, plan.places_per_area.value)
-    lots = Lots.of(scenario)
-    if plan.consortia:
-        if market.supply_chains is None:
-            raise InputError(
-                label,
-                "market.consortia",
-                f"expected a market with a pool of potential subcontractors ([supply_chains]) "
-                f"to form consortia from; {market.id} has none",
-            )
-        market = with_consortia(market, lots.areas, lots.share, scenario.seed)
-    result = procure(market, lots, scenario.seed)
+    scenario, lots, result = tender_round(scenario, market, scenario.seed, label)
+    market = result.market
     providers: list[Provider] = []
     bid_rows: list[int] = []
     awarded = np.flatnonzero(result.bids.won)
@@ -133,6 +122,28 @@ def tender(scenario: Scenario, label: str = "scenario") -> Tender | None:
     providers += standbys
     awarded_scenario = scenario.model_copy(update={"providers": providers})
     return Tender(awarded_scenario, result, np.array(bid_rows, np.int64), signed)
+
+
+def tender_round(
+    scenario: Scenario, market: Market, seed: int, label: str = "scenario"
+) -> tuple[Scenario, Lots, Round]:
+    """The round the scenario's market plan holds over `market`: its smaller lots and consortia
+    if it asks for them. Returns the scenario with its places as tendered, the lots and the
+    round (whose market includes any consortia)."""
+    plan = scenario.market
+    if plan is not None and plan.places_per_area is not None:
+        scenario = relotted(scenario, plan.places_per_area.value)
+    lots = Lots.of(scenario)
+    if plan is not None and plan.consortia:
+        if market.supply_chains is None:
+            raise InputError(
+                label,
+                "market.consortia",
+                f"expected a market with a pool of potential subcontractors ([supply_chains]) "
+                f"to form consortia from; {market.id} has none",
+            )
+        market = with_consortia(market, lots.areas, lots.share, seed)
+    return scenario, lots, procure(market, lots, seed)
 
 
 def relotted(scenario: Scenario, places: int) -> Scenario:
