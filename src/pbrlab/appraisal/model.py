@@ -64,9 +64,6 @@ class Option(Strict):
         return self
 
 
-PerWeek = Annotated[StrictFloat | StrictInt, Field(ge=0.0, le=10_000.0, allow_inf_nan=False)]
-
-
 class Fiscal(Strict):
     """What a week in work instead of on benefit is worth to the Exchequer."""
 
