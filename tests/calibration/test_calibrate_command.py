@@ -89,12 +89,15 @@ def test_a_rerun_resumes_from_the_store_and_gives_the_same_fit(
     assert second["targets"] == result["targets"]
 
 
-def test_a_wrong_calibration_file_is_one_clear_message(tmp_path: Path) -> None:
-    (tmp_path / "bad.toml").write_text(
-        TINY.replace("seed = 3", 'seed = 3\ntargets = ["first_year"]')
-    )
+@pytest.mark.parametrize(
+    ("line", "key"),
+    [('targets = ["first_year"]', "targets"), ('facts = ["first_year_below"]', "facts")],
+)
+def test_a_wrong_calibration_file_is_one_clear_message(tmp_path: Path, line: str, key: str) -> None:
+    (tmp_path / "bad.toml").write_text(TINY.replace("seed = 3", f"seed = 3\n{line}"))
     done = pbrlab("calibrate", "bad.toml", "--out", "r.json", cwd=tmp_path)
     assert done.returncode != 0
-    assert "bad.toml" in done.stderr and "targets" in done.stderr and "first_year" in done.stderr
+    found = line.split('"')[1]
+    assert "bad.toml" in done.stderr and key in done.stderr and found in done.stderr
     assert "Traceback" not in done.stderr
     assert not (tmp_path / "r.json").exists()

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
+import numpy as np
 import pytest
 
+from pbrlab.calibration.measures import _Run
+from pbrlab.contracts.model import PaymentKind
 from pbrlab.engine.outputs import summary
 from pbrlab.engine.simulate import simulate
 from pbrlab.engine.world import build_world
+from pbrlab.payments.rules import KIND_CODE, to_day
 from variants import assumed, reference
 
 
@@ -60,3 +66,62 @@ def test_a_harder_launch_stock_lowers_early_cohorts_only() -> None:
     hard = measured(0.01, 5, referrals={"launch": launch})["measures"]
     assert hard["cohort_12m_2011_06"] < 0.7 * plain["cohort_12m_2011_06"]
     assert hard["cohort_12m_2012_06"] == pytest.approx(plain["cohort_12m_2012_06"], abs=0.03)
+
+
+def _ledger(outcomes: list[str], sustainments: list[list[str]]) -> Any:
+    """A stand-in run: participant i's job outcome triggered on outcomes[i], its sustainment
+    payments due on sustainments[i] (the claim lag already added, as in the ledger)."""
+
+    def day(text: str) -> int:
+        return int(to_day(dt.date.fromisoformat(text)))
+
+    n = len(outcomes)
+    rows = [(i, PaymentKind.job_outcome, day(t) + 21) for i, t in enumerate(outcomes)]
+    rows += [
+        (i, PaymentKind.sustainment, day(t)) for i, due in enumerate(sustainments) for t in due
+    ]
+    payments = SimpleNamespace(
+        participant=np.array([r[0] for r in rows]),
+        kind=np.array([KIND_CODE[r[1]] for r in rows]),
+        due=np.array([r[2] for r in rows], np.int64),
+    )
+    return SimpleNamespace(
+        people=SimpleNamespace(
+            size=n, referral_day=np.zeros(n, np.int64), group=np.zeros(n, np.int64)
+        ),
+        payments=payments,
+        book=SimpleNamespace(
+            treated=SimpleNamespace(outcome_day=np.array(list(map(day, outcomes))))
+        ),
+        world=SimpleNamespace(scenario=SimpleNamespace(groups=[], scale=1.0)),
+    )
+
+
+@pytest.mark.parametrize(
+    ("quarter", "expected"),
+    [
+        # Outcomes secured 20, 25 and 30 November 2012: the last is paid in December but
+        # counts in the quarter it was secured in, with its 3 payments due by 31 March 2013.
+        (("2012-09", "2012-11"), 3.0),
+        # Secured 5 December (2 due by 31 March; a third due 2 April does not count) and
+        # 1 February (1 due): the median of 2 and 1.
+        (("2012-12", "2013-02"), 1.5),
+        (("2013-03", "2013-03"), None),  # nobody secured an outcome in March
+    ],
+)
+def test_sustainment_medians_count_by_the_quarter_the_outcome_was_secured(
+    quarter: tuple[str, str], expected: float | None
+) -> None:
+    run = _Run(
+        _ledger(
+            ["2012-11-20", "2012-11-25", "2012-11-30", "2012-12-05", "2013-02-01"],
+            [
+                ["2013-01-08", "2013-02-05", "2013-03-05"],
+                ["2013-01-13", "2013-02-10", "2013-03-10", "2013-04-07"],
+                ["2013-01-18", "2013-02-15", "2013-03-15"],
+                ["2013-01-23", "2013-02-20", "2013-04-02"],
+                ["2013-03-22"],
+            ],
+        )
+    )
+    assert run.sustainment_median(*quarter) == expected

@@ -65,3 +65,9 @@ def test_within_is_inclusive_and_two_sided() -> None:
 def test_facts(fact_id: str, model: float | None, shown: bool) -> None:
     fact: Fact = {f.id: f for f in facts()}[fact_id]
     assert holds(fact, model) is shown
+
+
+def test_a_banded_fact_is_fitted_at_its_centre_within_its_band() -> None:
+    starved = target("subcontractors_no_referrals_first_year")
+    assert starved.value == pytest.approx(0.335) and starved.tolerance == pytest.approx(0.095)
+    assert starved.within(0.24) and starved.within(0.43) and not starved.within(0.2399)

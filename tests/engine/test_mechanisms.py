@@ -134,3 +134,27 @@ def test_duration_dependence_lowers_outcomes_on_both_paths() -> None:
     falling = run({"labour_market": {"duration_elasticity": assumed(0.7)}})
     for with_it, without in zip(outcome_rates(falling), outcome_rates(base), strict=True):
         assert with_it < without - 0.02
+
+
+def test_later_job_loss_moves_only_the_later_separation_hazard() -> None:
+    plain = build_world(reference(SCALE))
+    lasting = {"later_job_loss_multiplier": assumed(0.25), "job_loss_multiplier": assumed(0.8)}
+    world = build_world(reference(SCALE, labour_market=lasting))
+    np.testing.assert_allclose(world.separation_rate, 0.8 * plain.separation_rate)
+    np.testing.assert_allclose(world.later_separation_rate, 0.2 * plain.later_separation_rate)
+
+
+def test_jobs_that_last_longer_earn_more_sustainment_payments() -> None:
+    """Same seed: a quarter of the later job loss gives each job outcome more sustainment
+    payments on average (about one more), and no fewer job outcomes."""
+
+    def per_outcome(sim: Simulation) -> tuple[float, int]:
+        state = sim.book.treated
+        achieved = state.outcome_day != NO_DAY
+        return float(state.sustain_count[achieved].mean()), int(achieved.sum())
+
+    plain, plain_outcomes = per_outcome(run({}))
+    lasting = {"later_job_loss_multiplier": assumed(0.25)}
+    longer, outcomes = per_outcome(run({"labour_market": lasting}))
+    assert longer > plain + 0.5  # about one payment more per outcome at this seed
+    assert outcomes >= plain_outcomes

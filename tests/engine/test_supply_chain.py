@@ -171,6 +171,31 @@ def test_a_dearer_specialist_is_bought_for_fewer_participants() -> None:
     assert dear < 0.5 * cheap
 
 
+def two_specialists(best_hours: float) -> Simulation:
+    """Every prime with two specialists: a better one (effectiveness 2) with `best_hours` and a
+    lesser one (1.5) with room to spare."""
+    chain = with_subcontractors(specialists=True)
+    providers = chain["providers"]
+    for p in [p for p in providers if p["id"].endswith("-specialist")]:
+        p["adviser_hours_per_week"] = assumed(best_hours)
+        lesser = p | {"id": p["id"] + "-2", "effectiveness": assumed(1.5)}
+        providers.append(lesser | {"adviser_hours_per_week": assumed(100_000.0)})
+    return simulate(build_world(reference(0.003, 3, **chain)))
+
+
+def test_primes_buy_from_their_best_specialist_until_it_is_full() -> None:
+    """Bid candy: the lesser specialist named in every chain gets nobody while the better one
+    has room; once the better one can serve only one at a time, the lesser gets the overflow."""
+    roomy = two_specialists(100_000.0)
+    best = np.array([p.id.endswith("-specialist") for p in roomy.world.scenario.providers])
+    lesser = np.array([p.id.endswith("-specialist-2") for p in roomy.world.scenario.providers])
+    assert roomy.received[best].sum() > 100
+    assert roomy.received[lesser].sum() == 0
+    tight = two_specialists(150.0)  # 150 hours x 0.003 / 0.6 hours at full service: one place
+    assert tight.received[lesser].sum() > 0.5 * tight.received[best].sum()
+    assert tight.received[best | lesser].sum() > 0.8 * roomy.received[best].sum()
+
+
 def ending(end_below: float | None) -> Simulation:
     chain = with_subcontractors()
     chain["supply_chains"] = {"spot_price_gbp": assumed(300.0), "spot_weeks": assumed(13)}

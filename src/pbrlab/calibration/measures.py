@@ -15,9 +15,10 @@ target is just an id. Definitions follow the record's sources (docs/calibration.
 - *contract year 2 performance*: job outcomes triggered April 2012 to March 2013 over referrals
   in the same months (the minimum performance level's definition: 'the fewer referred, the better
   performance looks');
-- *sustainment medians*: per job-outcome quarter (by payment month), the median number of
-  sustainment payments due by 31 March 2013 (the written answer's 'sustainment payment date',
-  four weeks after the job outcome's payment date or the previous sustainment payment's);
+- *sustainment medians*: per quarter in which participants 'secured job outcomes' (the written
+  question's words: the month the outcome was achieved), the median number of sustainment
+  payments due by 31 March 2013 (the written answer's 'sustainment payment date', four weeks
+  after the job outcome's payment date or the previous sustainment payment's);
 - *ESA spend per participant*: providers' adviser cost for ESA participants whose two years were
   over by March 2014 (the population of PAC 2014's £630), per participant;
 - *subcontractors with no referrals in the first year*: share of subcontractors trading in the
@@ -138,7 +139,7 @@ class _Run:
 
     def sustainment_median(self, first_month: str, last_month: str) -> float | None:
         start, end = to_day(_month_start(first_month)), to_day(_month_end(last_month))
-        quarter = np.flatnonzero((self.paid_day >= start) & (self.paid_day <= end))
+        quarter = np.flatnonzero((self.outcome_day >= start) & (self.outcome_day <= end))
         if quarter.size == 0:
             return None
         payments = self.sim.payments

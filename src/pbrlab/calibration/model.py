@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictFloat, StrictInt, model_validator
 
-from pbrlab.calibration.targets import TARGETS
+from pbrlab.calibration.targets import TARGETS, banded_facts
 from pbrlab.contracts.model import FieldError, Identifier, Strict, ids_not_repeated
 
 Bound = Annotated[StrictFloat | StrictInt, Field(allow_inf_nan=False)]
@@ -71,6 +71,11 @@ class Calibration(Strict):
         min_length=1,
         description="record ids (default: every target)",
     )
+    facts: list[str] = Field(
+        default_factory=list,
+        description="facts with a band fitted too, by measure: the band's centre is the target "
+        "and its half-width the tolerance",
+    )
     search: Search = Field(default_factory=Search)
 
     @model_validator(mode="after")
@@ -91,5 +96,12 @@ class Calibration(Strict):
                 raise FieldError(
                     ("targets", i),
                     f"expected one of the record targets {list(TARGETS)}; found {name!r}",
+                )
+        ids_not_repeated("facts", self.facts)
+        banded = banded_facts()
+        for i, name in enumerate(self.facts):
+            if name not in banded:
+                raise FieldError(
+                    ("facts", i), f"expected one of the facts {list(banded)}; found {name!r}"
                 )
         return self

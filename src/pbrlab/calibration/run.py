@@ -51,7 +51,7 @@ def calibrate(
 ) -> dict[str, Any]:
     """Fit the free parameters to the record; the result as a JSON-ready dict."""
     cal = calibration if seed is None else calibration.model_copy(update={"seed": seed})
-    wanted = targets(cal.targets)
+    wanted = targets(fitted(cal))
     low = np.array([float(p.range[0]) for p in cal.parameters])
     high = np.array([float(p.range[1]) for p in cal.parameters])
     box = np.column_stack([np.zeros(low.size), np.ones(low.size)])
@@ -137,6 +137,11 @@ def calibrate(
     }
 
 
+def fitted(cal: Calibration) -> list[str]:
+    """The measures a calibration fits: its targets, then its banded facts."""
+    return [*cal.targets, *cal.facts]
+
+
 def refit_check(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
     """Is the refit (another seed) inside the first fit's 90% intervals, parameter by parameter?"""
     rows = {}
@@ -165,7 +170,7 @@ def _round(cal: Calibration, number: int, low: FloatArray, high: FloatArray) -> 
         replicates=cal.replicates,
         factors=factors,
         design=Design(kind="latin_hypercube", samples=cal.search.points),
-        outputs=[MEASURE_OUTPUT + t for t in cal.targets],
+        outputs=[MEASURE_OUTPUT + t for t in fitted(cal)],
     )
 
 
@@ -183,7 +188,7 @@ def _verify(cal: Calibration, values: FloatArray) -> Experiment:
         replicates=cal.search.verify_replicates,
         factors=factors,
         design=Design(kind="full_factorial"),
-        outputs=[MEASURE_OUTPUT + t for t in cal.targets],
+        outputs=[MEASURE_OUTPUT + t for t in fitted(cal)],
     )
 
 

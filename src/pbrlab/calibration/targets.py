@@ -75,16 +75,22 @@ def tolerance(published: float, unit: str) -> float:
 
 
 def target(record_id: str) -> Target:
+    """A target of the issue, or a fact with a band (its centre, the band's half-width as the
+    tolerance): a calibration may fit a fact whose number only one free parameter moves."""
     row = value(record_id)
-    return Target(
-        record_id,
-        TARGETS[record_id],
-        row.value,
-        row.unit,
-        tolerance(row.value, row.unit),
-        row.source,
-        row.tag,
-    )
+    if record_id in TARGETS:
+        return Target(
+            record_id,
+            TARGETS[record_id],
+            row.value,
+            row.unit,
+            tolerance(row.value, row.unit),
+            row.source,
+            row.tag,
+        )
+    fact = banded_facts()[record_id]
+    half = (fact.high - fact.low) / 2
+    return Target(record_id, fact.statement, fact.low + half, row.unit, half, row.source, row.tag)
 
 
 def targets(ids: list[str] | None = None) -> list[Target]:
@@ -136,6 +142,11 @@ def facts() -> list[Fact]:
             "the 95% interval of a third in a survey of 98 (NCVO 2012): 0.24 to 0.43",
         ),
     ]
+
+
+def banded_facts() -> dict[str, Fact]:
+    """Facts a calibration may list among its targets, by measure."""
+    return {f.measure: f for f in facts() if f.compare == "between"}
 
 
 def holds(fact: Fact, model: float | None) -> bool:

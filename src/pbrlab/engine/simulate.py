@@ -32,6 +32,7 @@ from pbrlab.population.cohorts import Allocation, Cohort, draw_all
 from pbrlab.population.employment import COUNTERFACTUAL, TREATED, Hazards, Moves, Paths, step
 from pbrlab.population.referrals import expected_referrals
 from pbrlab.providers.allocation import Caseloads, ServiceRecord, allocate, judged
+from pbrlab.scenarios.model import SupplyChains
 
 TRANSFER_STREAM, SHIFT_STREAM, REFERRAL_STREAM = 3, 4, 5
 """Moves after an exit in week w draw from SeedSequence(seed, spawn_key=(3, w, provider)); a
@@ -335,10 +336,9 @@ class _Run:
         random) when the expected payments it would keep, (1 - management fee) of stake × its
         chance estimate over the attachment, are worth less than the minimum contact it would owe
         them in-house. So it keeps the job-ready and passes on the hardest to help.
-        Tier 2: for a newcomer it keeps, it buys a specialist's intervention (from a trading
-        specialist at random) when the rise in its expected payments from the specialist's
-        service over the spot weeks is worth more than the spot price. How many each
-        subcontractor receives, against what the bid planned, is an outcome."""
+        Tier 2: for a newcomer it keeps, it buys a specialist's intervention when that pays
+        (`_buy_specialists`). How many each subcontractor receives, against what the bid
+        planned, is an outcome."""
         world, people = self.world, self.people
         if not self.has_subcontractors or not new.size:
             return
@@ -350,32 +350,75 @@ class _Run:
         contact = world.policy.minimum_contact_hours * weeks * world.policy.cost_per_hour[prime]
         kept = (1.0 - self.cash.terms.fee[self.contract[new]]) * stake
         refer = kept * _window(chance, weeks) < contact
-        end_to_end = self._pick(prime, refer, draws, tier=1)
+        end_to_end = self._pick_end_to_end(prime, refer, draws)
         sent = end_to_end >= 0
         self._hand_over(w, new[sent], end_to_end[sent])
         self.sent_to[new[sent]] = end_to_end[sent]
         np.add.at(self.referred_on, prime[sent], 1)
         chains = world.scenario.supply_chains
-        if chains is None:
-            return
-        specialist = self._pick(prime, ~sent, rng.random(new.size), tier=2)
-        rows = np.flatnonzero(specialist >= 0)
-        spot = chains.spot_weeks.value
-        uplift = 1.0 + world.policy.service_effect * self.policy.effectiveness[specialist[rows]]
-        gain = _window(np.minimum(chance[rows] * uplift, 1.0), spot) - _window(chance[rows], spot)
-        bought = rows[stake[rows] * gain > chains.spot_price_gbp.value]
-        if not bought.size:
-            return
-        self._hand_over(w, new[bought], specialist[bought])
-        self.cash.spot(w, prime[bought], specialist[bought], chains.spot_price_gbp.value)
-        self.returns.setdefault(w + spot, []).append((new[bought], specialist[bought]))
+        if chains is not None:
+            kept_here = np.flatnonzero(~sent)
+            order = kept_here[np.argsort(rng.random(kept_here.size), kind="stable")]
+            self._buy_specialists(w, chains, new[order], prime[order], stake[order], chance[order])
 
-    def _pick(self, prime: IntArray, rows: BoolArray, draws: FloatArray, tier: int) -> IntArray:
-        """For each row, one of its prime's trading subcontractors of `tier` (-1: none)."""
+    def _buy_specialists(
+        self,
+        w: int,
+        chains: SupplyChains,
+        new: IntArray,
+        prime: IntArray,
+        stake: FloatArray,
+        chance: FloatArray,
+    ) -> None:
+        """A prime buys a specialist's intervention for a newcomer it keeps when the rise in its
+        expected payments over the spot weeks is worth more than the spot price. It buys from
+        the specialist that adds most (the most effective one trading), and from the next only
+        while that one has no free place (its adviser hours at full service), as any buyer
+        would at one price. So purchases concentrate on a prime's best specialists and the
+        others named in its bid may get none: 'bid candy' (behaviour-evidence 4.2). Newcomers
+        come in random order (`new` is shuffled)."""
+        world = self.world
+        spot, price = chains.spot_weeks.value, chains.spot_price_gbp.value
+        effect = world.policy.service_effect * self.policy.effectiveness
+        free = self._free_places()
+        specialists = (world.tier == 2) & self.cash.trading
+        for p in np.unique(prime):
+            subs = np.flatnonzero(specialists & (world.payee == p))
+            if not subs.size:
+                continue
+            subs = subs[np.argsort(-effect[subs], kind="stable")]
+            mine = np.flatnonzero(prime == p)
+            worth = stake[mine] * _spot_gain(chance[mine], effect[subs[0]], spot) > price
+            slots = np.repeat(subs, free[subs])
+            rows = mine[worth][: slots.size]
+            to = slots[: rows.size]
+            pays = stake[rows] * _spot_gain(chance[rows], effect[to], spot) > price
+            rows, to = rows[pays], to[pays]
+            if not rows.size:
+                continue
+            self._hand_over(w, new[rows], to)
+            self.cash.spot(w, prime[rows], to, price)
+            self.returns.setdefault(w + spot, []).append((new[rows], to))
+
+    def _free_places(self) -> IntArray:
+        """[provider] places a specialist has free for spot purchases: as many as its adviser
+        hours give full service to (at least one), less those it is serving now."""
+        policy = self.world.policy
+        places = np.maximum(np.rint(policy.capacity / policy.full_service_hours), 1.0)
+        held = np.zeros(places.size, np.int64)
+        for batches in self.returns.values():
+            for who, specialist in batches:
+                still = specialist[self.people.provider[who] == specialist]
+                held += np.bincount(still, minlength=places.size)
+        free: IntArray = np.maximum(places.astype(np.int64) - held, 0)
+        return free
+
+    def _pick_end_to_end(self, prime: IntArray, rows: BoolArray, draws: FloatArray) -> IntArray:
+        """For each row, one of its prime's trading tier-1 subcontractors at random (-1: none)."""
         payee, trading = self.world.payee, self.cash.trading
         chosen = np.full(prime.size, -1, np.int64)
         for p in np.unique(prime[rows]):
-            subs = np.flatnonzero((payee == p) & (self.world.tier == tier) & trading)
+            subs = np.flatnonzero((payee == p) & (self.world.tier == 1) & trading)
             if subs.size:
                 mine = rows & (prime == p)
                 chosen[mine] = subs[(draws[mine] * subs.size).astype(np.int64)]
@@ -720,6 +763,13 @@ class _Run:
             work_weeks=self.work_weeks,
             sustained_week=self.sustained_week,
         )
+
+
+def _spot_gain(chance: FloatArray, effect: FloatArray | float, weeks: int) -> FloatArray:
+    """The rise in the chance of a job start over a spot purchase's weeks from a specialist
+    of `effect` (the service effect times its effectiveness)."""
+    uplift = np.minimum(chance * (1.0 + effect), 1.0)
+    return _window(uplift, weeks) - _window(chance, weeks)
 
 
 def _window(chance: FloatArray, weeks: int) -> FloatArray:

@@ -83,7 +83,8 @@ def build_world(scenario: Scenario, label: str = "scenario") -> World:
     entry = _multiplier(market.entry_multiplier)
     job_loss = _multiplier(market.job_loss_multiplier)
     separation = job_loss * rate(np.array([g.separation_hazard.value for g in groups]))
-    later = job_loss * rate(np.array([g.later_separation_hazard.value for g in groups]))
+    later_loss = job_loss * _multiplier(market.later_job_loss_multiplier)
+    later = later_loss * rate(np.array([g.later_separation_hazard.value for g in groups]))
     weekly_earnings = scenario.labour_market.weekly_earnings.value
     stakes = _stakes(contracts, rules, contract_group, separation, later, weekly_earnings)
     return World(

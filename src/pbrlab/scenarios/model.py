@@ -323,6 +323,12 @@ class LabourMarket(Strict):
         description="multiplies every group's separation hazard rates (none: 1): job retention "
         "left free for calibration against the record",
     )
+    later_job_loss_multiplier: Sourced[Rate] | None = Field(
+        default=None,
+        description="further multiplies the later separation hazard rates, after 13 weeks in a "
+        "job (none: 1): retention once a job has lasted, which the sustainment payments record "
+        "and nothing else measures, left free for calibration",
+    )
 
 
 class Finance(Strict):
