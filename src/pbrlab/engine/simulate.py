@@ -288,12 +288,12 @@ class _Run:
     def _count_work(self, w: int, active: IntArray, working: BoolArray) -> None:
         """The contract-free yardstick every option is measured by: weeks in work while attached
         on each path, and the week each person's reached a sustained job."""
-        self.work_weeks[:, active] += working
-        reached = (self.work_weeks[:, active] >= SUSTAINED_JOB_WEEKS) & (
-            self.sustained_week[:, active] < 0
-        )
-        for path in (TREATED, COUNTERFACTUAL):
-            self.sustained_week[path, active[reached[path]]] = w
+        path, at = np.nonzero(working)  # only the weeks worked change anything
+        cell = path * self.work_weeks.shape[1] + active[at]
+        weeks = self.work_weeks.reshape(-1)
+        weeks[cell] += 1  # one cell per person and path: no repeats
+        reached = cell[weeks[cell] == SUSTAINED_JOB_WEEKS]  # the week the count gets there
+        self.sustained_week.reshape(-1)[reached] = w
 
     def _pay(self, w: int, week: _Week, moves: Moves) -> None:
         """Both paths through the kernel; attachment fees at referral, service fees while
